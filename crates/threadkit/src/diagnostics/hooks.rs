@@ -1,0 +1,115 @@
+//! The hooks the primitives call. Each is an inline check of the switch in front of
+//! a cold function, and takes closures so that nothing is computed while off.
+
+use std::panic::Location;
+use std::time::Instant;
+
+use super::object::Object;
+use super::record::{self, HeldEntry, WaitEntry};
+use super::switch::on;
+
+/// How a thread is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    /// Waiting to acquire a lock someone holds.
+    Lock,
+    /// Waiting for another thread to signal (condition, event, semaphore, barrier).
+    Signal,
+}
+
+/// An owned lock was acquired by the calling thread, by the call at `site`.
+#[inline(always)]
+pub(crate) fn acquired(object: impl FnOnce() -> Object, site: &'static Location<'static>) {
+    if on() {
+        acquired_cold(object(), site);
+    }
+}
+
+/// An owned lock was released (by the calling thread, or by another one).
+#[inline(always)]
+pub(crate) fn released(object: impl FnOnce() -> Object) {
+    if on() {
+        released_cold(object());
+    }
+}
+
+/// The calling thread is about to park on `object`; the wait is recorded until the
+/// returned scope is dropped.
+#[inline(always)]
+pub(crate) fn block(object: impl FnOnce() -> Object, blocking: Blocking, deadline: Option<Instant>) -> BlockScope {
+    if on() {
+        block_cold(object(), blocking, deadline.is_some())
+    } else {
+        BlockScope { recorded: false }
+    }
+}
+
+/// A recorded wait; dropping it clears the record.
+#[must_use]
+pub(crate) struct BlockScope {
+    recorded: bool,
+}
+
+impl Drop for BlockScope {
+    #[inline]
+    fn drop(&mut self) {
+        if self.recorded {
+            unblock_cold();
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn acquired_cold(object: Object, site: &'static Location<'static>) {
+    let entry = HeldEntry {
+        object,
+        site,
+        since: Instant::now(),
+    };
+    record::with_current(|record| record.lock().held.push(entry));
+}
+
+#[cold]
+#[inline(never)]
+fn released_cold(object: Object) {
+    let removed = record::with_current(|record| remove_held(&mut record.lock().held, object)).unwrap_or(false);
+    if !removed {
+        // Released by another thread than its acquirer (Python's Lock allows it), or
+        // acquired while diagnostics were off: find it wherever it is recorded.
+        for record in record::all() {
+            if remove_held(&mut record.lock().held, object) {
+                break;
+            }
+        }
+    }
+}
+
+fn remove_held(held: &mut Vec<HeldEntry>, object: Object) -> bool {
+    match held.iter().rposition(|entry| entry.object.key == object.key) {
+        Some(index) => {
+            held.remove(index);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn block_cold(object: Object, blocking: Blocking, timed: bool) -> BlockScope {
+    let entry = WaitEntry {
+        object,
+        blocking,
+        timed,
+        since: Instant::now(),
+    };
+    let recorded = record::with_current(|record| record.lock().waiting = Some(entry)).is_some();
+    BlockScope { recorded }
+}
+
+#[cold]
+#[inline(never)]
+fn unblock_cold() {
+    record::with_current(|record| record.lock().waiting = None);
+}

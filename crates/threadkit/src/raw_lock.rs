@@ -1,0 +1,384 @@
+//! The engine of [`Lock`](crate::Lock): a one-word mutex with an inline fast path, a
+//! bounded spin and parking, usable on its own through `lock_api`.
+
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+use crate::backoff::Backoff;
+use crate::diagnostics::{self, Blocking, Object, PrimitiveKind};
+use crate::error::ReleaseError;
+use crate::flag_word::FlagWord;
+use crate::origin::Origin;
+use crate::park::{self, ParkResult, Spin, TOKEN_HANDOFF, TOKEN_NORMAL};
+use crate::primitive::{Ordering, const_fn};
+
+/// Flag: the lock is held.
+const LOCKED: usize = 0b01;
+/// Flag: threads may be parked waiting for the lock (so a release must unpark one).
+const PARKED: usize = 0b10;
+
+/// The raw lock behind [`Lock`](crate::Lock): no data, no guard, no owner.
+///
+/// It implements [`lock_api::RawMutex`] and [`lock_api::RawMutexTimed`], so
+/// `lock_api::Mutex<threadkit::RawLock, T>` is a drop-in `parking_lot::Mutex` built on
+/// threadkit (its acquisitions show in diagnostics like any `Lock`'s).
+///
+/// # Memory ordering
+///
+/// Acquiring synchronizes with the release that made the lock available: everything
+/// written before a release is visible after the next acquisition.
+///
+/// # Examples
+///
+/// ```
+/// use threadkit::RawLock;
+///
+/// let lock = RawLock::new();
+/// assert!(lock.try_acquire());
+/// assert!(!lock.try_acquire());
+/// assert_eq!(lock.release(), Ok(()));
+/// assert!(lock.release().is_err()); // releasing an unlocked lock is an error
+/// ```
+pub struct RawLock {
+    // FlagWord: origin pointer | PARKED | LOCKED
+    //
+    //   LOCKED PARKED  meaning
+    //   0      0       free, nobody waiting
+    //   1      0       held, nobody parked
+    //   1      1       held, threads parked: the release must unpark one
+    //   0      1       free, threads parked (a release is waking one, or one timed out
+    //                  and others remain): acquirers may barge in
+    state: FlagWord,
+}
+
+impl RawLock {
+    const_fn! {
+        /// An unlocked lock, which reports its creation site.
+        #[track_caller]
+        #[must_use]
+        pub fn new() -> Self {
+            Self::with_origin(Origin::site(Location::caller()))
+        }
+    }
+
+    /// An unlocked lock with a name for reports.
+    #[track_caller]
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        Self::with_origin(Origin::named(name, Location::caller()))
+    }
+
+    const_fn! {
+        pub(crate) fn with_origin(origin: Origin) -> Self {
+            Self { state: FlagWord::new(origin, 0) }
+        }
+    }
+
+    /// Acquires the lock, blocking until it is available.
+    #[inline]
+    #[track_caller]
+    pub fn acquire(&self) {
+        self.lock_untracked();
+        diagnostics::acquired(|| self.object(), Location::caller());
+    }
+
+    /// Acquires the lock if it is free.
+    #[inline]
+    #[track_caller]
+    pub fn try_acquire(&self) -> bool {
+        let acquired = self.try_lock_untracked();
+        if acquired {
+            diagnostics::acquired(|| self.object(), Location::caller());
+        }
+        acquired
+    }
+
+    /// Acquires the lock, waiting at most `timeout`; false if it timed out.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        if self.try_lock_fast() {
+            diagnostics::acquired(|| self.object(), Location::caller());
+            return true;
+        }
+        self.acquire_deadline_slow(crate::time::deadline_after(timeout), Location::caller())
+    }
+
+    /// Acquires the lock, waiting until `deadline` at the latest; false if it passed.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_deadline(&self, deadline: Instant) -> bool {
+        if self.try_lock_fast() {
+            diagnostics::acquired(|| self.object(), Location::caller());
+            return true;
+        }
+        self.acquire_deadline_slow(Some(deadline), Location::caller())
+    }
+
+    /// Releases the lock, from any thread (Python's `Lock.release`).
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::NotLocked`] if the lock is not locked; nothing changes.
+    #[inline]
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        self.unlock_untracked()?;
+        diagnostics::released(|| self.object());
+        Ok(())
+    }
+
+    /// Whether the lock is held (by any thread). A momentary snapshot.
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & LOCKED != 0
+    }
+
+    /// The lock's name, if it was created with one.
+    pub fn name(&self) -> Option<&'static str> {
+        self.state.origin().name()
+    }
+
+    /// Where the lock was created, if known.
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.state.origin().location()
+    }
+
+    /// The lock as diagnostics name it.
+    pub(crate) fn object(&self) -> Object {
+        self.object_as(PrimitiveKind::Lock)
+    }
+
+    /// The lock as diagnostics name it, as part of a primitive of `kind`.
+    pub(crate) fn object_as(&self, kind: PrimitiveKind) -> Object {
+        Object {
+            kind,
+            key: self.state.key(),
+            origin: self.state.origin(),
+        }
+    }
+
+    #[cold]
+    fn acquire_deadline_slow(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
+        let acquired = self.lock_slow(deadline, PrimitiveKind::Lock);
+        if acquired {
+            diagnostics::acquired(|| self.object(), site);
+        }
+        acquired
+    }
+
+    // The untracked operations below are the engine; RLock and Condition build on
+    // them and report to diagnostics themselves.
+
+    /// Acquires without telling diagnostics.
+    #[inline]
+    pub(crate) fn lock_untracked(&self) {
+        if !self.try_lock_fast() {
+            self.lock_slow(None, PrimitiveKind::Lock);
+        }
+    }
+
+    /// Acquires until `deadline` without telling diagnostics; `kind` names the
+    /// primitive the wait is reported on.
+    #[inline]
+    pub(crate) fn lock_deadline_untracked(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
+        self.try_lock_fast() || self.lock_slow(deadline, kind)
+    }
+
+    /// Tries once, without telling diagnostics.
+    #[inline]
+    pub(crate) fn try_lock_untracked(&self) -> bool {
+        let mut flags = self.state.load(Ordering::Relaxed);
+        loop {
+            if flags & LOCKED != 0 {
+                return false;
+            }
+            match self
+                .state
+                .compare_exchange_weak(flags, flags | LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(found) => flags = found,
+            }
+        }
+    }
+
+    #[inline]
+    fn try_lock_fast(&self) -> bool {
+        self.state
+            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Releases without telling diagnostics.
+    #[inline]
+    pub(crate) fn unlock_untracked(&self) -> Result<(), ReleaseError> {
+        if self
+            .state
+            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        self.unlock_slow()
+    }
+
+    #[cold]
+    fn lock_slow(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
+        let mut backoff = Backoff::new();
+        let mut flags = self.state.load(Ordering::Relaxed);
+        loop {
+            // Free (even with parked threads): take it.
+            if flags & LOCKED == 0 {
+                match self
+                    .state
+                    .compare_exchange_weak(flags, flags | LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                {
+                    Ok(_) => return true,
+                    Err(found) => flags = found,
+                }
+                continue;
+            }
+            // Held and nobody parked yet: spin a little first.
+            if flags & PARKED == 0 && backoff.spin() {
+                flags = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            // Announce that we are going to park.
+            if flags & PARKED == 0 {
+                if let Err(found) =
+                    self.state
+                        .compare_exchange_weak(flags, flags | PARKED, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    flags = found;
+                    continue;
+                }
+            }
+            let _scope = diagnostics::block(|| self.object_as(kind), Blocking::Lock, deadline);
+            let result = park::park(
+                self.state.key(),
+                || self.state.load(Ordering::Relaxed) == LOCKED | PARKED,
+                || true,
+                |was_last| {
+                    if was_last {
+                        self.state.clear(PARKED, Ordering::Relaxed);
+                    }
+                },
+                deadline,
+                Spin::Handoff,
+            );
+            match result {
+                ParkResult::Unparked(TOKEN_HANDOFF) => return true,
+                ParkResult::TimedOut => return false,
+                ParkResult::Unparked(_) | ParkResult::Invalid => {}
+            }
+            backoff.reset();
+            flags = self.state.load(Ordering::Relaxed);
+        }
+    }
+
+    #[cold]
+    fn unlock_slow(&self) -> Result<(), ReleaseError> {
+        // Clear LOCKED first (exactly one releaser can), then wake a waiter.
+        let previous = self
+            .state
+            .update(Ordering::Release, Ordering::Relaxed, |flags| {
+                (flags & LOCKED != 0).then_some(flags & !LOCKED)
+            })
+            .map_err(|_| ReleaseError::NotLocked)?;
+        if previous & PARKED != 0 {
+            self.wake_one();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn wake_one(&self) {
+        park::unpark_one(self.state.key(), |result| {
+            let mut token = TOKEN_NORMAL;
+            // A fair turn: hand the lock straight to the woken thread if nobody barged
+            // in, so a waiter cannot be overtaken forever.
+            if result.unparked > 0
+                && result.be_fair
+                && self
+                    .state
+                    .update(Ordering::Acquire, Ordering::Relaxed, |flags| {
+                        (flags & LOCKED == 0).then_some(flags | LOCKED)
+                    })
+                    .is_ok()
+            {
+                token = TOKEN_HANDOFF;
+            }
+            if !result.have_more {
+                self.state.clear(PARKED, Ordering::Relaxed);
+            }
+            token
+        });
+    }
+}
+
+impl Default for RawLock {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for RawLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawLock")
+            .field("locked", &self.is_locked())
+            .field("origin", &self.state.origin())
+            .finish()
+    }
+}
+
+// SAFETY: `lock`/`try_lock`/`try_lock_*` only return a guard once the LOCKED bit was
+// set by this call's successful compare-exchange (acquire ordering), so at most one
+// guard exists per acquisition, and `unlock` clears that bit with release ordering.
+// No operation unwinds while holding a new acquisition.
+#[cfg(not(loom))]
+unsafe impl lock_api::RawMutex for RawLock {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: RawLock = RawLock::with_origin(Origin::NONE);
+
+    type Guard = lock_api::GuardNoSend;
+
+    #[inline]
+    fn lock(&self) -> Self::Guard {
+        self.acquire();
+        lock_api::GuardNoSend::new()
+    }
+
+    #[inline]
+    fn try_lock(&self) -> Option<Self::Guard> {
+        self.try_acquire().then(lock_api::GuardNoSend::new)
+    }
+
+    #[inline]
+    unsafe fn unlock(&self, _guard: Self::Guard) {
+        // Cannot fail: the guard proves this acquisition holds the lock.
+        let _ = self.release();
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        RawLock::is_locked(self)
+    }
+}
+
+// SAFETY: as for `RawMutex`: a guard is only returned after a successful acquisition.
+#[cfg(not(loom))]
+unsafe impl lock_api::RawMutexTimed for RawLock {
+    type Duration = Duration;
+    type Instant = Instant;
+
+    #[inline]
+    fn try_lock_for(&self, timeout: Duration) -> Option<Self::Guard> {
+        self.acquire_timeout(timeout).then(lock_api::GuardNoSend::new)
+    }
+
+    #[inline]
+    fn try_lock_until(&self, deadline: Instant) -> Option<Self::Guard> {
+        self.acquire_deadline(deadline).then(lock_api::GuardNoSend::new)
+    }
+}

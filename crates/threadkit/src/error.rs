@@ -12,6 +12,10 @@ pub enum ReleaseError {
     /// The lock was not locked (Python: `RuntimeError: release unlocked lock`).
     #[error("release unlocked lock")]
     NotLocked,
+    /// The lock is held through a guard, which alone may release it (only Rust code
+    /// can get here: Python's acquisitions have no guards).
+    #[error("lock is held by a guard; drop the guard to release it")]
+    HeldByGuard,
     /// The calling thread does not hold the RLock (Python: `RuntimeError`).
     #[error("cannot release un-acquired lock")]
     NotOwned,

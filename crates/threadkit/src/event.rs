@@ -90,13 +90,12 @@ impl Event {
     /// Sets the event, waking every waiting thread.
     #[inline]
     pub fn set(&self) {
-        let previous = self.state.update(Ordering::Release, Ordering::Relaxed, |flags| {
-            (flags != SET).then_some(SET)
-        });
-        if let Ok(previous) = previous {
-            if previous & PARKED != 0 {
-                self.wake_all();
-            }
+        match self
+            .state
+            .compare_exchange(0, SET, Ordering::Release, Ordering::Relaxed)
+        {
+            Ok(_) | Err(SET) => {}
+            Err(_) => self.set_slow(),
         }
     }
 
@@ -178,9 +177,16 @@ impl Event {
         }
     }
 
+    /// Threads are parked: set the flag under their bucket lock, so that exactly the
+    /// threads parked before this `set` are woken (see `park::unpark_all_when`).
     #[cold]
-    fn wake_all(&self) {
-        park::unpark_all(self.state.key(), TOKEN_SET);
+    fn set_slow(&self) {
+        park::unpark_all_when(self.state.key(), || {
+            let previous = self.state.update(Ordering::Release, Ordering::Relaxed, |flags| {
+                (flags != SET).then_some(SET)
+            });
+            matches!(previous, Ok(flags) if flags & PARKED != 0).then_some(TOKEN_SET)
+        });
     }
 }
 

@@ -65,7 +65,6 @@ impl<T> DerefMut for InternalGuard<'_, T> {
 impl<T> Drop for InternalGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // Cannot fail: the guard proves the lock is held.
-        let _ = self.lock.raw.unlock_untracked();
+        self.lock.raw.unlock_untracked();
     }
 }

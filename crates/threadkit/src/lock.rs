@@ -6,7 +6,6 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::diagnostics;
 use crate::error::ReleaseError;
 use crate::origin::Origin;
 use crate::primitive::{UnsafeCell, const_fn};
@@ -105,7 +104,7 @@ impl<T: ?Sized> Lock<T> {
     #[inline]
     #[track_caller]
     pub fn acquire(&self) -> LockGuard<'_, T> {
-        self.raw.acquire();
+        self.raw.lock_guarded(None, Location::caller());
         LockGuard::new(self)
     }
 
@@ -113,21 +112,27 @@ impl<T: ?Sized> Lock<T> {
     #[inline]
     #[track_caller]
     pub fn try_acquire(&self) -> Option<LockGuard<'_, T>> {
-        self.raw.try_acquire().then(|| LockGuard::new(self))
+        self.raw
+            .try_lock_guarded(Location::caller())
+            .then(|| LockGuard::new(self))
     }
 
     /// Acquires the lock, waiting at most `timeout`.
     #[inline]
     #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
-        self.raw.acquire_timeout(timeout).then(|| LockGuard::new(self))
+        self.raw
+            .lock_guarded(crate::time::deadline_after(timeout), Location::caller())
+            .then(|| LockGuard::new(self))
     }
 
     /// Acquires the lock, waiting until `deadline` at the latest.
     #[inline]
     #[track_caller]
     pub fn acquire_deadline(&self, deadline: Instant) -> Option<LockGuard<'_, T>> {
-        self.raw.acquire_deadline(deadline).then(|| LockGuard::new(self))
+        self.raw
+            .lock_guarded(Some(deadline), Location::caller())
+            .then(|| LockGuard::new(self))
     }
 
     /// Whether the lock is held (by any thread). A momentary snapshot.
@@ -164,7 +169,9 @@ impl Lock<()> {
     ///
     /// # Errors
     ///
-    /// [`ReleaseError::NotLocked`] if the lock is not locked (Python: `RuntimeError`).
+    /// [`ReleaseError::NotLocked`] if the lock is not locked (Python: `RuntimeError`);
+    /// [`ReleaseError::HeldByGuard`] if it is held through a live [`LockGuard`] (which
+    /// alone releases it). Nothing changes.
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
         self.raw.release()
@@ -196,7 +203,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Lock<T> {
             true => {
                 // SAFETY: we hold the lock until the release below.
                 self.data.with(|data| d.field("data", &unsafe { &*data }));
-                let _ = self.raw.unlock_untracked();
+                self.raw.unlock_untracked();
             }
             false => {
                 d.field("data", &format_args!("<locked>"));
@@ -235,6 +242,7 @@ impl LockGuard<'_, ()> {
     /// Drops the guard but keeps the lock held, for Python-style code that releases
     /// it later with [`Lock::release`] (possibly from another thread).
     pub fn detach(self) {
+        self.lock.raw.detach();
         std::mem::forget(self);
     }
 }
@@ -261,11 +269,7 @@ impl<T: ?Sized> DerefMut for LockGuard<'_, T> {
 impl<T: ?Sized> Drop for LockGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // Only `Lock<()>::release` could have released the lock behind the guard's
-        // back; then there is nothing left to release.
-        if self.lock.raw.unlock_untracked().is_ok() {
-            diagnostics::released(|| self.lock.raw.object());
-        }
+        self.lock.raw.unlock_guarded();
     }
 }
 

@@ -23,7 +23,9 @@ unsafe impl Send for Origin {}
 // SAFETY: as above; nothing behind the pointer is ever mutated.
 unsafe impl Sync for Origin {}
 
-/// A named primitive's record.
+/// A named primitive's record (aligned like a `Location` on 64-bit targets, so both
+/// leave the three low bits of a pointer free).
+#[repr(align(8))]
 struct Named {
     name: Box<str>,
     site: &'static Location<'static>,
@@ -43,9 +45,14 @@ impl Origin {
     /// No name and no site.
     pub(crate) const NONE: Origin = Origin(std::ptr::null());
 
-    /// The creation site `location`.
+    /// The creation site `location`. On targets where a `Location` is aligned to less
+    /// than 8 bytes (32-bit ones), creation sites are not recorded (names still are).
     pub(crate) const fn site(location: &'static Location<'static>) -> Self {
-        Origin(std::ptr::from_ref(location).cast())
+        if align_of::<Location<'static>>() >= 8 {
+            Origin(std::ptr::from_ref(location).cast())
+        } else {
+            Origin::NONE
+        }
     }
 
     /// A name, given at `location`.

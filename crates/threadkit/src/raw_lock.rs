@@ -13,9 +13,12 @@ use crate::park::{self, ParkResult, Spin, TOKEN_HANDOFF, TOKEN_NORMAL};
 use crate::primitive::{Ordering, const_fn};
 
 /// Flag: the lock is held.
-const LOCKED: usize = 0b01;
+const LOCKED: usize = 0b001;
 /// Flag: threads may be parked waiting for the lock (so a release must unpark one).
-const PARKED: usize = 0b10;
+const PARKED: usize = 0b010;
+/// Flag: the lock is held without a guard (Python style), so the checked `release`
+/// may release it; a lock held by a guard can only be released by the guard.
+const DETACHED: usize = 0b100;
 
 /// The raw lock behind [`Lock`](crate::Lock): no data, no guard, no owner.
 ///
@@ -40,7 +43,7 @@ const PARKED: usize = 0b10;
 /// assert!(lock.release().is_err()); // releasing an unlocked lock is an error
 /// ```
 pub struct RawLock {
-    // FlagWord: origin pointer | PARKED | LOCKED
+    // FlagWord: origin pointer | DETACHED | PARKED | LOCKED
     //
     //   LOCKED PARKED  meaning
     //   0      0       free, nobody waiting
@@ -48,6 +51,12 @@ pub struct RawLock {
     //   1      1       held, threads parked: the release must unpark one
     //   0      1       free, threads parked (a release is waking one, or one timed out
     //                  and others remain): acquirers may barge in
+    //
+    //   DETACHED is only ever set together with LOCKED: the holder has no guard
+    //   (RawLock::acquire, a detached LockGuard, Python's lock.acquire()), so the
+    //   checked `release` may clear both. A guarded holder releases by subtracting
+    //   LOCKED, which cannot borrow because the checked release refuses to touch a
+    //   lock that is held without DETACHED.
     state: FlagWord,
 }
 
@@ -74,21 +83,22 @@ impl RawLock {
         }
     }
 
-    /// Acquires the lock, blocking until it is available.
+    /// Acquires the lock, blocking until it is available. Release it with
+    /// [`release`](Self::release), from any thread.
     #[inline]
     #[track_caller]
     pub fn acquire(&self) {
-        self.lock_untracked();
-        diagnostics::acquired(|| self.object(), Location::caller());
+        self.lock_guarded(None, Location::caller());
+        self.detach();
     }
 
     /// Acquires the lock if it is free.
     #[inline]
     #[track_caller]
     pub fn try_acquire(&self) -> bool {
-        let acquired = self.try_lock_untracked();
+        let acquired = self.try_lock_guarded(Location::caller());
         if acquired {
-            diagnostics::acquired(|| self.object(), Location::caller());
+            self.detach();
         }
         acquired
     }
@@ -97,34 +107,85 @@ impl RawLock {
     #[inline]
     #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        if self.try_lock_fast() {
-            diagnostics::acquired(|| self.object(), Location::caller());
-            return true;
-        }
-        self.acquire_deadline_slow(crate::time::deadline_after(timeout), Location::caller())
+        self.acquire_until(crate::time::deadline_after(timeout), Location::caller())
     }
 
     /// Acquires the lock, waiting until `deadline` at the latest; false if it passed.
     #[inline]
     #[track_caller]
     pub fn acquire_deadline(&self, deadline: Instant) -> bool {
-        if self.try_lock_fast() {
-            diagnostics::acquired(|| self.object(), Location::caller());
-            return true;
+        self.acquire_until(Some(deadline), Location::caller())
+    }
+
+    fn acquire_until(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
+        let acquired = self.lock_guarded(deadline, site);
+        if acquired {
+            self.detach();
         }
-        self.acquire_deadline_slow(Some(deadline), Location::caller())
+        acquired
     }
 
     /// Releases the lock, from any thread (Python's `Lock.release`).
     ///
     /// # Errors
     ///
-    /// [`ReleaseError::NotLocked`] if the lock is not locked; nothing changes.
+    /// [`ReleaseError::NotLocked`] if the lock is not locked, and
+    /// [`ReleaseError::HeldByGuard`] if it is held through a guard (a
+    /// [`LockGuard`](crate::LockGuard) or a `lock_api` guard), which alone may release
+    /// it. Nothing changes.
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
-        self.unlock_untracked()?;
+        let previous = self
+            .state
+            .update(Ordering::Release, Ordering::Relaxed, |flags| {
+                (flags & (LOCKED | DETACHED) == LOCKED | DETACHED).then_some(flags & !(LOCKED | DETACHED))
+            })
+            .map_err(|flags| {
+                if flags & LOCKED == 0 {
+                    ReleaseError::NotLocked
+                } else {
+                    ReleaseError::HeldByGuard
+                }
+            })?;
+        if previous & PARKED != 0 {
+            self.wake_one();
+        }
         diagnostics::released(|| self.object());
         Ok(())
+    }
+
+    /// Turns the caller's guarded hold into a detached one (see [`release`](Self::release)).
+    #[inline]
+    pub(crate) fn detach(&self) {
+        self.state.fetch_or(DETACHED, Ordering::Relaxed);
+    }
+
+    /// Acquires for a guard (reported to diagnostics as acquired at `site`); false if
+    /// `deadline` passed.
+    #[inline]
+    pub(crate) fn lock_guarded(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
+        let acquired = self.lock_deadline_untracked(deadline, PrimitiveKind::Lock);
+        if acquired {
+            diagnostics::acquired(|| self.object(), site);
+        }
+        acquired
+    }
+
+    /// Tries once to acquire for a guard.
+    #[inline]
+    pub(crate) fn try_lock_guarded(&self, site: &'static Location<'static>) -> bool {
+        let acquired = self.try_lock_untracked();
+        if acquired {
+            diagnostics::acquired(|| self.object(), site);
+        }
+        acquired
+    }
+
+    /// Releases a guarded hold.
+    #[inline]
+    pub(crate) fn unlock_guarded(&self) {
+        self.unlock_untracked();
+        diagnostics::released(|| self.object());
     }
 
     /// Whether the lock is held (by any thread). A momentary snapshot.
@@ -157,15 +218,6 @@ impl RawLock {
         }
     }
 
-    #[cold]
-    fn acquire_deadline_slow(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
-        let acquired = self.lock_slow(deadline, PrimitiveKind::Lock);
-        if acquired {
-            diagnostics::acquired(|| self.object(), site);
-        }
-        acquired
-    }
-
     // The untracked operations below are the engine; RLock and Condition build on
     // them and report to diagnostics themselves.
 
@@ -184,42 +236,30 @@ impl RawLock {
         self.try_lock_fast() || self.lock_slow(deadline, kind)
     }
 
-    /// Tries once, without telling diagnostics.
+    /// Tries once, without telling diagnostics: one `lock bts` (setting LOCKED on a
+    /// held lock changes nothing).
     #[inline]
     pub(crate) fn try_lock_untracked(&self) -> bool {
-        let mut flags = self.state.load(Ordering::Relaxed);
-        loop {
-            if flags & LOCKED != 0 {
-                return false;
-            }
-            match self
-                .state
-                .compare_exchange_weak(flags, flags | LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            {
-                Ok(_) => return true,
-                Err(found) => flags = found,
-            }
-        }
+        self.state.fetch_or(LOCKED, Ordering::Acquire) & LOCKED == 0
     }
 
     #[inline]
     fn try_lock_fast(&self) -> bool {
-        self.state
-            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        self.try_lock_untracked()
     }
 
-    /// Releases without telling diagnostics.
+    /// Releases a guarded hold without telling diagnostics: one `lock xadd`.
+    ///
+    /// The caller holds the lock through a guard (or is an RLock's owner, or an
+    /// internal lock's holder), so LOCKED is set and DETACHED is not, and subtracting
+    /// LOCKED cannot borrow.
     #[inline]
-    pub(crate) fn unlock_untracked(&self) -> Result<(), ReleaseError> {
-        if self
-            .state
-            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
-            .is_ok()
-        {
-            return Ok(());
+    pub(crate) fn unlock_untracked(&self) {
+        let previous = self.state.fetch_sub(LOCKED, Ordering::Release);
+        debug_assert!(previous & LOCKED != 0, "threadkit: released a lock that was not held");
+        if previous & PARKED != 0 {
+            self.wake_one();
         }
-        self.unlock_slow()
     }
 
     #[cold]
@@ -256,7 +296,7 @@ impl RawLock {
             let _scope = diagnostics::block(|| self.object_as(kind), Blocking::Lock, deadline);
             let result = park::park(
                 self.state.key(),
-                || self.state.load(Ordering::Relaxed) == LOCKED | PARKED,
+                || self.state.load(Ordering::Relaxed) & (LOCKED | PARKED) == LOCKED | PARKED,
                 || true,
                 |was_last| {
                     if was_last {
@@ -274,21 +314,6 @@ impl RawLock {
             backoff.reset();
             flags = self.state.load(Ordering::Relaxed);
         }
-    }
-
-    #[cold]
-    fn unlock_slow(&self) -> Result<(), ReleaseError> {
-        // Clear LOCKED first (exactly one releaser can), then wake a waiter.
-        let previous = self
-            .state
-            .update(Ordering::Release, Ordering::Relaxed, |flags| {
-                (flags & LOCKED != 0).then_some(flags & !LOCKED)
-            })
-            .map_err(|_| ReleaseError::NotLocked)?;
-        if previous & PARKED != 0 {
-            self.wake_one();
-        }
-        Ok(())
     }
 
     #[cold]
@@ -332,10 +357,11 @@ impl std::fmt::Debug for RawLock {
     }
 }
 
-// SAFETY: `lock`/`try_lock`/`try_lock_*` only return a guard once the LOCKED bit was
-// set by this call's successful compare-exchange (acquire ordering), so at most one
-// guard exists per acquisition, and `unlock` clears that bit with release ordering.
-// No operation unwinds while holding a new acquisition.
+// SAFETY: `lock`/`try_lock`/`try_lock_*` only return a guard once this call set the
+// LOCKED bit (acquire ordering) when it was clear, so at most one guard exists per
+// acquisition; such a hold has no DETACHED bit, so the checked `release` cannot take
+// it away, and `unlock` clears LOCKED with release ordering. No operation unwinds
+// while holding a new acquisition.
 #[cfg(not(loom))]
 unsafe impl lock_api::RawMutex for RawLock {
     #[allow(clippy::declare_interior_mutable_const)]
@@ -344,20 +370,21 @@ unsafe impl lock_api::RawMutex for RawLock {
     type Guard = lock_api::GuardNoSend;
 
     #[inline]
+    #[track_caller]
     fn lock(&self) -> Self::Guard {
-        self.acquire();
+        self.lock_guarded(None, Location::caller());
         lock_api::GuardNoSend::new()
     }
 
     #[inline]
+    #[track_caller]
     fn try_lock(&self) -> Option<Self::Guard> {
-        self.try_acquire().then(lock_api::GuardNoSend::new)
+        self.try_lock_guarded(Location::caller()).then(lock_api::GuardNoSend::new)
     }
 
     #[inline]
     unsafe fn unlock(&self, _guard: Self::Guard) {
-        // Cannot fail: the guard proves this acquisition holds the lock.
-        let _ = self.release();
+        self.unlock_guarded();
     }
 
     #[inline]
@@ -373,12 +400,16 @@ unsafe impl lock_api::RawMutexTimed for RawLock {
     type Instant = Instant;
 
     #[inline]
+    #[track_caller]
     fn try_lock_for(&self, timeout: Duration) -> Option<Self::Guard> {
-        self.acquire_timeout(timeout).then(lock_api::GuardNoSend::new)
+        self.lock_guarded(crate::time::deadline_after(timeout), Location::caller())
+            .then(lock_api::GuardNoSend::new)
     }
 
     #[inline]
+    #[track_caller]
     fn try_lock_until(&self, deadline: Instant) -> Option<Self::Guard> {
-        self.acquire_deadline(deadline).then(lock_api::GuardNoSend::new)
+        self.lock_guarded(Some(deadline), Location::caller())
+            .then(lock_api::GuardNoSend::new)
     }
 }

@@ -260,8 +260,7 @@ impl<T: ?Sized> RLock<T> {
     #[inline]
     fn give_up_ownership(&self) {
         self.owner.store(0, Ordering::Relaxed);
-        // Cannot fail: the calling thread holds `raw`.
-        let _ = self.raw.unlock_untracked();
+        self.raw.unlock_untracked();
         diagnostics::released(|| self.object());
     }
 }

@@ -16,7 +16,14 @@ const PARKED: usize = 1;
 /// One permit, in the state word.
 const ONE: usize = 2;
 /// The largest number of permits a semaphore can count.
-pub const MAX_PERMITS: usize = usize::MAX >> 1;
+pub const MAX_PERMITS: usize = (isize::MAX as usize) >> 2;
+
+/// The permit count of a state word, read as signed (see `Semaphore::state`).
+#[inline]
+fn permits(state: usize) -> isize {
+    // An arithmetic shift: a transiently negative count stays negative.
+    state.cast_signed() >> 1
+}
 
 /// A counting semaphore: Python's `threading.Semaphore`.
 ///
@@ -58,7 +65,13 @@ pub const MAX_PERMITS: usize = usize::MAX >> 1;
 /// assert_eq!(pool.available_permits(), 2);
 /// ```
 pub struct Semaphore {
-    // permits << 1 | PARKED
+    // permits << 1 | PARKED, with the permits read as a signed number.
+    //
+    // A plain Semaphore takes a permit with one `fetch_sub` (no load first) and gives
+    // it back at once if there was none, so the count can be briefly negative; readers
+    // treat a count below one as "no permit", and the give-back wakes a waiter as any
+    // release would. A BoundedSemaphore only ever takes permits with compare-and-swap,
+    // so its count is exact and the bound check is too.
     state: AtomicUsize,
     origin: Origin,
 }
@@ -90,7 +103,7 @@ impl Semaphore {
     /// Takes a permit, blocking until one is available.
     #[inline]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
-        if !self.try_take() {
+        if !self.try_take_fast() {
             self.acquire_slow(None, PrimitiveKind::Semaphore);
         }
         SemaphorePermit::new(self, None)
@@ -99,20 +112,20 @@ impl Semaphore {
     /// Takes a permit if one is available right now.
     #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        self.try_take().then(|| SemaphorePermit::new(self, None))
+        self.try_take_fast().then(|| SemaphorePermit::new(self, None))
     }
 
     /// Takes a permit, waiting at most `timeout`.
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
-        self.acquire_until(crate::time::deadline_after(timeout), PrimitiveKind::Semaphore)
+        (self.try_take_fast() || self.acquire_slow(crate::time::deadline_after(timeout), PrimitiveKind::Semaphore))
             .then(|| SemaphorePermit::new(self, None))
     }
 
     /// Takes a permit, waiting until `deadline` at the latest.
     #[inline]
     pub fn acquire_deadline(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
-        self.acquire_until(Some(deadline), PrimitiveKind::Semaphore)
+        (self.try_take_fast() || self.acquire_slow(Some(deadline), PrimitiveKind::Semaphore))
             .then(|| SemaphorePermit::new(self, None))
     }
 
@@ -124,12 +137,27 @@ impl Semaphore {
     /// would exceed [`MAX_PERMITS`]; the count is unchanged.
     #[inline]
     pub fn release(&self, n: usize) -> Result<(), ReleaseError> {
-        self.release_bounded(n, MAX_PERMITS)
+        if n == 0 {
+            return Err(ReleaseError::ZeroCount);
+        }
+        if n > MAX_PERMITS {
+            return Err(ReleaseError::Overflow);
+        }
+        let added = n * ONE;
+        let previous = self.state.fetch_add(added, Ordering::Release);
+        if permits(previous) > (MAX_PERMITS - n).cast_signed() {
+            self.state.fetch_sub(added, Ordering::Relaxed);
+            return Err(ReleaseError::Overflow);
+        }
+        if previous & PARKED != 0 {
+            self.wake(n);
+        }
+        Ok(())
     }
 
     /// How many permits are available right now. A momentary snapshot.
     pub fn available_permits(&self) -> usize {
-        self.state.load(Ordering::Relaxed) / ONE
+        permits(self.state.load(Ordering::Relaxed)).max(0).cast_unsigned()
     }
 
     /// The semaphore's name, if it was created with one.
@@ -149,10 +177,32 @@ impl Semaphore {
         std::ptr::from_ref(&self.state).addr()
     }
 
+    /// Takes a permit with one `fetch_sub`; gives it back if there was none.
+    #[inline]
+    fn try_take_fast(&self) -> bool {
+        let previous = self.state.fetch_sub(ONE, Ordering::Acquire);
+        if permits(previous) >= 1 {
+            return true;
+        }
+        self.give_back();
+        false
+    }
+
+    /// Undoes a `try_take_fast` that found no permit. Like any release, it wakes a
+    /// waiter: a thread may have parked while our decrement hid a permit.
+    #[cold]
+    fn give_back(&self) {
+        let previous = self.state.fetch_add(ONE, Ordering::Release);
+        if previous & PARKED != 0 {
+            self.wake(1);
+        }
+    }
+
+    /// Takes a permit if the count shows one (compare-and-swap: exact).
     #[inline]
     fn try_take(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
-        while state >= ONE {
+        while permits(state) >= 1 {
             match self
                 .state
                 .compare_exchange_weak(state, state - ONE, Ordering::Acquire, Ordering::Relaxed)
@@ -177,7 +227,7 @@ impl Semaphore {
                 return true;
             }
             let state = self.state.load(Ordering::Relaxed);
-            if state >= ONE {
+            if permits(state) >= 1 {
                 continue;
             }
             if state & PARKED == 0 {
@@ -195,7 +245,10 @@ impl Semaphore {
             let _scope = diagnostics::block(|| self.object(kind), Blocking::Signal, deadline);
             let result = park::park(
                 self.key(),
-                || self.state.load(Ordering::Relaxed) == PARKED,
+                || {
+                    let state = self.state.load(Ordering::Relaxed);
+                    permits(state) < 1 && state & PARKED != 0
+                },
                 || true,
                 |was_last| {
                     if was_last {
@@ -221,10 +274,10 @@ impl Semaphore {
         }
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            let permits = state / ONE;
-            let new_permits = match permits.checked_add(n) {
+            // A bounded semaphore's count is never negative (see `state`).
+            let available = permits(state).max(0).cast_unsigned();
+            let new_permits = match available.checked_add(n) {
                 Some(total) if total <= bound => total,
-                _ if bound == MAX_PERMITS => return Err(ReleaseError::Overflow),
                 _ => return Err(ReleaseError::TooManyReleases),
             };
             match self.state.compare_exchange_weak(
@@ -417,9 +470,10 @@ impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
         // A bounded semaphore already released up to its bound by hand refuses the
         // permit back; the count stays at its bound.
-        let _ = self
-            .semaphore
-            .release_bounded(1, self.bound.unwrap_or(MAX_PERMITS));
+        let _ = match self.bound {
+            Some(bound) => self.semaphore.release_bounded(1, bound),
+            None => self.semaphore.release(1),
+        };
     }
 }
 

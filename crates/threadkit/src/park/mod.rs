@@ -123,9 +123,28 @@ pub(crate) fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> Toke
     unpark_up_to(key, 1, callback)
 }
 
-/// Wakes every thread parked on `key`, handing each `token`; returns how many.
-pub(crate) fn unpark_all(key: usize, token: Token) -> usize {
-    unpark_up_to(key, usize::MAX, |_| token).unparked
+/// With the bucket of `key` locked, calls `decide`; if it returns a token, wakes every
+/// thread parked on `key` with it. Returns how many were woken.
+///
+/// For a state change that must wake exactly the threads parked before it: waiters
+/// validate under the same lock, so none can slip in between `decide` and the wake-up,
+/// and none parked later can be woken by it (a plain `unpark_all` after the change
+/// could run late and wake a thread that parked after a later, opposite change).
+pub(crate) fn unpark_all_when(key: usize, decide: impl FnOnce() -> Option<Token>) -> usize {
+    let bucket = bucket(key);
+    let mut wakes = WakeBatch::new();
+    let count;
+    {
+        let mut queue = bucket.lock();
+        let Some(token) = decide() else {
+            return 0;
+        };
+        let taken = queue.take(key, usize::MAX);
+        count = taken.count;
+        taken.wake(token, &mut wakes);
+    }
+    wakes.wake_all();
+    count
 }
 
 /// Wakes up to `max` threads parked on `key`, oldest first.

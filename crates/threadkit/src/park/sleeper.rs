@@ -4,9 +4,11 @@
 //! Why spin: a waiter that is woken a few microseconds after it parks (a ping-pong, a
 //! hand-off between a producer and a consumer on another CPU) would otherwise pay a
 //! futex sleep and wake, and on machines whose idle CPUs halt, the wake-up latency of
-//! the halted CPU (tens of microseconds). Spinning costs CPU, so it is bounded in time
-//! and in the number of threads spinning at once (never more than one per spare CPU):
-//! an idle waiter still goes to sleep.
+//! the halted CPU (tens of microseconds). Spinning costs CPU, so it is bounded: in
+//! time (see [`Spin`]), in the number of threads spinning at once (one per CPU), and in
+//! manners — after the first few microseconds a spinner yields between checks, so a
+//! runnable thread on the same CPU (perhaps the one it waits for) gets to run. An idle
+//! waiter still goes to sleep.
 
 use std::time::Instant;
 
@@ -37,14 +39,19 @@ pub(crate) enum Spin {
 
 #[cfg(not(loom))]
 impl Spin {
+    /// How long to spin in all.
     fn budget(self) -> Duration {
         match self {
             Spin::Never => Duration::ZERO,
-            Spin::Handoff => Duration::from_micros(5),
+            Spin::Handoff => Duration::from_micros(10),
             Spin::Signal => Duration::from_micros(30),
         }
     }
 }
+
+/// How long to spin before yielding between checks.
+#[cfg(not(loom))]
+const SPIN_BEFORE_YIELDING: Duration = Duration::from_micros(4);
 
 /// A parked thread's wake word (and, where needed, a handle to its thread).
 pub(super) struct Sleeper {
@@ -187,14 +194,17 @@ fn spin_until_woken(state: &AtomicU32, spin: Spin) -> bool {
             }
             std::hint::spin_loop();
         }
-        if start.elapsed() >= budget {
+        let spun = start.elapsed();
+        if spun >= budget {
             return false;
+        }
+        if spun >= SPIN_BEFORE_YIELDING {
+            std::thread::yield_now();
         }
     }
 }
 
-/// Limits how many threads spin at once: one per CPU beyond the first, so a spinner
-/// never takes the last CPU from the thread it waits for.
+/// Limits how many threads spin at once: one per CPU.
 #[cfg(not(loom))]
 mod spinners {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -225,7 +235,8 @@ mod spinners {
             return limit;
         }
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let limit = cpus.saturating_sub(1);
+        // A single CPU has nothing to spin for: the thread waited for cannot run.
+        let limit = if cpus > 1 { cpus } else { 0 };
         LIMIT.store(limit, Ordering::Relaxed);
         limit
     }

@@ -43,7 +43,7 @@ fn declined_before_sleep_leaves_the_queue() {
     let result = park(key_of(&word), || true, || false, |_| left = true, None, Spin::Never);
     assert_eq!(result, ParkResult::Invalid);
     assert!(left);
-    assert_eq!(unpark_all(key_of(&word), TOKEN_NORMAL), 0, "nobody is left queued");
+    assert_eq!(unpark_all_when(key_of(&word), || Some(TOKEN_NORMAL)), 0, "nobody is left queued");
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn unpark_all_wakes_every_waiter_of_the_key_only() {
         thread::yield_now();
     }
     // More than the deferred wake batch, so some wake-ups happen under the lock.
-    assert_eq!(unpark_all(key_a, 7), 12);
+    assert_eq!(unpark_all_when(key_a, || Some(7)), 12);
     for handle in a {
         assert_eq!(handle.join().unwrap(), ParkResult::Unparked(7));
     }

@@ -233,7 +233,11 @@ impl Barrier {
     /// How many threads wait in the barrier now.
     pub fn n_waiting(&self) -> usize {
         let inner = self.inner.lock();
-        if inner.phase == Phase::Filling { inner.count } else { 0 }
+        if inner.phase == Phase::Filling {
+            inner.count
+        } else {
+            0
+        }
     }
 
     /// Whether the barrier is broken.
@@ -286,11 +290,11 @@ impl Barrier {
 
     /// The last party arrived: run the action and release everyone.
     fn release_round(&self, inner: &mut InternalGuard<'_, Inner>) -> Result<(), RoundFailure> {
-        if let Some(action) = &self.action {
-            if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(action)) {
-                self.break_barrier(inner);
-                return Err(RoundFailure::ActionPanicked(payload));
-            }
+        if let Some(action) = &self.action
+            && let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(action))
+        {
+            self.break_barrier(inner);
+            return Err(RoundFailure::ActionPanicked(payload));
         }
         inner.phase = Phase::Draining;
         self.queue.notify_all();
@@ -319,7 +323,11 @@ impl Barrier {
     }
 
     /// Releases the lock, sleeps until notified or `deadline`, re-locks.
-    fn sleep<'a>(&'a self, guard: InternalGuard<'a, Inner>, deadline: Option<Instant>) -> InternalGuard<'a, Inner> {
+    fn sleep<'a>(
+        &'a self,
+        guard: InternalGuard<'a, Inner>,
+        deadline: Option<Instant>,
+    ) -> InternalGuard<'a, Inner> {
         self.queue.wait(
             move || {
                 drop(guard);
@@ -341,7 +349,6 @@ enum RoundFailure {
     Broken,
     ActionPanicked(Box<dyn std::any::Any + Send>),
 }
-
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -111,7 +111,10 @@ impl ConditionLock for RLock<()> {
     #[track_caller]
     fn acquire_lock_until(&self, deadline: Option<Instant>) -> bool {
         match deadline {
-            Some(deadline) => self.acquire_deadline(deadline).map(|guard| guard.detach()).is_some(),
+            Some(deadline) => self
+                .acquire_deadline(deadline)
+                .map(|guard| guard.detach())
+                .is_some(),
             None => {
                 self.acquire().detach();
                 true
@@ -171,8 +174,8 @@ forward_condition_lock!(&L, Arc<L>, Box<L>);
 /// before returning.
 ///
 /// There are no spurious wake-ups: a wait returns `true` only when a `notify` woke it,
-/// and `notify(n)` wakes at most `n` threads, oldest first. A waiter whose timeout
-/// expires leaves without consuming a notification.
+/// and `notify(n)` wakes at most `n` threads, oldest first, and says how many. A
+/// waiter whose timeout expires leaves without consuming a notification.
 ///
 /// Two ways to use it: through a guard ([`acquire`](Self::acquire) → [`ConditionGuard`],
 /// whose methods cannot fail), or Python-style through the checked methods on the
@@ -337,31 +340,34 @@ impl<L: ConditionLock> Condition<L> {
     ///
     /// [`NotOwnedError`] if the calling thread does not hold the lock.
     #[track_caller]
-    pub fn wait_for(&self, predicate: impl FnMut() -> bool, timeout: Option<Duration>) -> Result<bool, NotOwnedError> {
+    pub fn wait_for(
+        &self,
+        predicate: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<bool, NotOwnedError> {
         self.check_owned("wait")?;
         Ok(self.wait_for_owned(predicate, timeout))
     }
 
-    /// Wakes up to `n` waiting threads, oldest first; the lock must be held.
+    /// Wakes up to `n` waiting threads, oldest first; returns how many it woke. The
+    /// lock must be held.
     ///
     /// # Errors
     ///
     /// [`NotOwnedError`] if the calling thread does not hold the lock.
-    pub fn notify(&self, n: usize) -> Result<(), NotOwnedError> {
+    pub fn notify(&self, n: usize) -> Result<usize, NotOwnedError> {
         self.check_owned("notify")?;
-        self.queue.notify(n);
-        Ok(())
+        Ok(self.queue.notify(n))
     }
 
-    /// Wakes every waiting thread; the lock must be held.
+    /// Wakes every waiting thread; returns how many. The lock must be held.
     ///
     /// # Errors
     ///
     /// [`NotOwnedError`] if the calling thread does not hold the lock.
-    pub fn notify_all(&self) -> Result<(), NotOwnedError> {
+    pub fn notify_all(&self) -> Result<usize, NotOwnedError> {
         self.check_owned("notify")?;
-        self.queue.notify_all();
-        Ok(())
+        Ok(self.queue.notify_all())
     }
 
     /// How many threads are waiting (exact while the lock is held).
@@ -415,7 +421,11 @@ impl<L: ConditionLock> Condition<L> {
     }
 
     #[track_caller]
-    fn wait_for_owned(&self, mut predicate: impl FnMut() -> bool, timeout: Option<Duration>) -> bool {
+    fn wait_for_owned(
+        &self,
+        mut predicate: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> bool {
         let deadline = timeout.and_then(crate::time::deadline_after);
         let forever = timeout.is_none() || deadline.is_none();
         loop {
@@ -456,7 +466,8 @@ impl<L: ConditionLock> ConditionGuard<'_, L> {
     /// Like [`wait`](Self::wait), for at most `timeout`; true if notified.
     #[track_caller]
     pub fn wait_timeout(&mut self, timeout: Duration) -> bool {
-        self.condition.wait_owned(crate::time::deadline_after(timeout))
+        self.condition
+            .wait_owned(crate::time::deadline_after(timeout))
     }
 
     /// Like [`wait`](Self::wait), until `deadline` at the latest; true if notified.
@@ -472,14 +483,15 @@ impl<L: ConditionLock> ConditionGuard<'_, L> {
         self.condition.wait_for_owned(predicate, timeout)
     }
 
-    /// Wakes up to `n` waiting threads, oldest first.
-    pub fn notify(&self, n: usize) {
-        self.condition.queue.notify(n);
+    /// Wakes up to `n` waiting threads, oldest first; returns how many it woke (each
+    /// of them returns `true` from its wait).
+    pub fn notify(&self, n: usize) -> usize {
+        self.condition.queue.notify(n)
     }
 
-    /// Wakes every waiting thread.
-    pub fn notify_all(&self) {
-        self.condition.queue.notify_all();
+    /// Wakes every waiting thread; returns how many.
+    pub fn notify_all(&self) -> usize {
+        self.condition.queue.notify_all()
     }
 
     /// The condition.

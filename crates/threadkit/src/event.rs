@@ -151,7 +151,12 @@ impl Event {
             if flags & PARKED == 0
                 && self
                     .state
-                    .compare_exchange_weak(flags, flags | PARKED, Ordering::Relaxed, Ordering::Relaxed)
+                    .compare_exchange_weak(
+                        flags,
+                        flags | PARKED,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
                     .is_err()
             {
                 continue;
@@ -182,9 +187,11 @@ impl Event {
     #[cold]
     fn set_slow(&self) {
         park::unpark_all_when(self.state.key(), || {
-            let previous = self.state.update(Ordering::Release, Ordering::Relaxed, |flags| {
-                (flags != SET).then_some(SET)
-            });
+            let previous = self
+                .state
+                .update(Ordering::Release, Ordering::Relaxed, |flags| {
+                    (flags != SET).then_some(SET)
+                });
             matches!(previous, Ok(flags) if flags & PARKED != 0).then_some(TOKEN_SET)
         });
     }

@@ -45,7 +45,12 @@ impl FlagWord {
 
     /// The origin given at construction.
     pub(crate) fn origin(&self) -> Origin {
-        Origin::from_ptr(self.word.load(Ordering::Relaxed).map_addr(|a| a & !FLAGS).cast_const())
+        Origin::from_ptr(
+            self.word
+                .load(Ordering::Relaxed)
+                .map_addr(|a| a & !FLAGS)
+                .cast_const(),
+        )
     }
 
     /// The address of the word, used as the parking key of its primitive.
@@ -66,7 +71,12 @@ impl FlagWord {
     ) -> Result<usize, usize> {
         let base = self.word.load(Ordering::Relaxed).map_addr(|a| a & !FLAGS);
         self.word
-            .compare_exchange(base.map_addr(|a| a | current), base.map_addr(|a| a | new), success, failure)
+            .compare_exchange(
+                base.map_addr(|a| a | current),
+                base.map_addr(|a| a | new),
+                success,
+                failure,
+            )
             .map(|_| current)
             .map_err(|found| found.addr() & FLAGS)
     }
@@ -82,7 +92,12 @@ impl FlagWord {
     ) -> Result<usize, usize> {
         let base = self.word.load(Ordering::Relaxed).map_addr(|a| a & !FLAGS);
         self.word
-            .compare_exchange_weak(base.map_addr(|a| a | current), base.map_addr(|a| a | new), success, failure)
+            .compare_exchange_weak(
+                base.map_addr(|a| a | current),
+                base.map_addr(|a| a | new),
+                success,
+                failure,
+            )
             .map(|_| current)
             .map_err(|found| found.addr() & FLAGS)
     }
@@ -97,7 +112,9 @@ impl FlagWord {
         }
         #[cfg(loom)]
         {
-            let previous = self.word.fetch_update(order, Ordering::Relaxed, |p| Some(p.map_addr(|a| a | mask)));
+            let previous = self
+                .word
+                .fetch_update(order, Ordering::Relaxed, |p| Some(p.map_addr(|a| a | mask)));
             match previous {
                 Ok(p) | Err(p) => p.addr() & FLAGS,
             }
@@ -114,7 +131,9 @@ impl FlagWord {
         }
         #[cfg(loom)]
         {
-            let previous = self.word.fetch_update(order, Ordering::Relaxed, |p| Some(p.map_addr(|a| a - value)));
+            let previous = self.word.fetch_update(order, Ordering::Relaxed, |p| {
+                Some(p.map_addr(|a| a - value))
+            });
             match previous {
                 Ok(p) | Err(p) => p.addr() & FLAGS,
             }
@@ -160,9 +179,18 @@ mod tests {
         let here = std::panic::Location::caller();
         let word = FlagWord::new(Origin::site(here), 0);
         assert_eq!(word.load(Ordering::Relaxed), 0);
-        assert_eq!(word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed), Ok(0));
-        assert_eq!(word.compare_exchange(0, 2, Ordering::Acquire, Ordering::Relaxed), Err(1));
-        assert_eq!(word.update(Ordering::Relaxed, Ordering::Relaxed, |f| Some(f | 2)), Ok(1));
+        assert_eq!(
+            word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed),
+            Ok(0)
+        );
+        assert_eq!(
+            word.compare_exchange(0, 2, Ordering::Acquire, Ordering::Relaxed),
+            Err(1)
+        );
+        assert_eq!(
+            word.update(Ordering::Relaxed, Ordering::Relaxed, |f| Some(f | 2)),
+            Ok(1)
+        );
         assert_eq!(word.load(Ordering::Relaxed), 3);
         assert_eq!(word.clear(1, Ordering::Relaxed), 3);
         assert_eq!(word.load(Ordering::Relaxed), 2);

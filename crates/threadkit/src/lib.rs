@@ -71,6 +71,11 @@ mod wait_queue;
 #[cfg(all(test, loom))]
 mod tests;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use barrier::{Barrier, BarrierBuilder};
 pub use condition::{Condition, ConditionGuard, ConditionLock, RLockSaved};
 pub use error::{BrokenBarrierError, NotOwnedError, ReleaseError, ZeroPartiesError};

@@ -214,6 +214,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Lock<T> {
 }
 
 /// Access to a [`Lock`]'s data; the lock is released when the guard is dropped.
+///
+/// A guard stays on the thread that acquired the lock (it is not `Send`):
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let lock = threadkit::Lock::new(0);
+/// send(lock.acquire());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a, T: ?Sized> {
     lock: &'a Lock<T>,

@@ -88,17 +88,17 @@ impl RawLock {
     #[inline]
     #[track_caller]
     pub fn acquire(&self) {
-        self.lock_guarded(None, Location::caller());
-        self.detach();
+        self.acquire_until(None, Location::caller());
     }
 
     /// Acquires the lock if it is free.
     #[inline]
     #[track_caller]
     pub fn try_acquire(&self) -> bool {
-        let acquired = self.try_lock_guarded(Location::caller());
+        let acquired = self.try_lock_untracked();
         if acquired {
             self.detach();
+            diagnostics::acquired(|| self.object(), Location::caller());
         }
         acquired
     }
@@ -117,10 +117,12 @@ impl RawLock {
         self.acquire_until(Some(deadline), Location::caller())
     }
 
+    /// A detached acquisition: releasable by `release` from the moment it is reported.
     fn acquire_until(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
-        let acquired = self.lock_guarded(deadline, site);
+        let acquired = self.lock_deadline_untracked(deadline, PrimitiveKind::Lock);
         if acquired {
             self.detach();
+            diagnostics::acquired(|| self.object(), site);
         }
         acquired
     }
@@ -138,7 +140,8 @@ impl RawLock {
         let previous = self
             .state
             .update(Ordering::Release, Ordering::Relaxed, |flags| {
-                (flags & (LOCKED | DETACHED) == LOCKED | DETACHED).then_some(flags & !(LOCKED | DETACHED))
+                (flags & (LOCKED | DETACHED) == LOCKED | DETACHED)
+                    .then_some(flags & !(LOCKED | DETACHED))
             })
             .map_err(|flags| {
                 if flags & LOCKED == 0 {
@@ -163,7 +166,11 @@ impl RawLock {
     /// Acquires for a guard (reported to diagnostics as acquired at `site`); false if
     /// `deadline` passed.
     #[inline]
-    pub(crate) fn lock_guarded(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> bool {
+    pub(crate) fn lock_guarded(
+        &self,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> bool {
         let acquired = self.lock_deadline_untracked(deadline, PrimitiveKind::Lock);
         if acquired {
             diagnostics::acquired(|| self.object(), site);
@@ -232,7 +239,11 @@ impl RawLock {
     /// Acquires until `deadline` without telling diagnostics; `kind` names the
     /// primitive the wait is reported on.
     #[inline]
-    pub(crate) fn lock_deadline_untracked(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
+    pub(crate) fn lock_deadline_untracked(
+        &self,
+        deadline: Option<Instant>,
+        kind: PrimitiveKind,
+    ) -> bool {
         self.try_lock_fast() || self.lock_slow(deadline, kind)
     }
 
@@ -256,7 +267,10 @@ impl RawLock {
     #[inline]
     pub(crate) fn unlock_untracked(&self) {
         let previous = self.state.fetch_sub(LOCKED, Ordering::Release);
-        debug_assert!(previous & LOCKED != 0, "threadkit: released a lock that was not held");
+        debug_assert!(
+            previous & LOCKED != 0,
+            "threadkit: released a lock that was not held"
+        );
         if previous & PARKED != 0 {
             self.wake_one();
         }
@@ -269,10 +283,12 @@ impl RawLock {
         loop {
             // Free (even with parked threads): take it.
             if flags & LOCKED == 0 {
-                match self
-                    .state
-                    .compare_exchange_weak(flags, flags | LOCKED, Ordering::Acquire, Ordering::Relaxed)
-                {
+                match self.state.compare_exchange_weak(
+                    flags,
+                    flags | LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => return true,
                     Err(found) => flags = found,
                 }
@@ -284,14 +300,16 @@ impl RawLock {
                 continue;
             }
             // Announce that we are going to park.
-            if flags & PARKED == 0 {
-                if let Err(found) =
-                    self.state
-                        .compare_exchange_weak(flags, flags | PARKED, Ordering::Relaxed, Ordering::Relaxed)
-                {
-                    flags = found;
-                    continue;
-                }
+            if flags & PARKED == 0
+                && let Err(found) = self.state.compare_exchange_weak(
+                    flags,
+                    flags | PARKED,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+            {
+                flags = found;
+                continue;
             }
             let _scope = diagnostics::block(|| self.object_as(kind), Blocking::Lock, deadline);
             let result = park::park(
@@ -379,7 +397,8 @@ unsafe impl lock_api::RawMutex for RawLock {
     #[inline]
     #[track_caller]
     fn try_lock(&self) -> Option<Self::Guard> {
-        self.try_lock_guarded(Location::caller()).then(lock_api::GuardNoSend::new)
+        self.try_lock_guarded(Location::caller())
+            .then(lock_api::GuardNoSend::new)
     }
 
     #[inline]

@@ -143,12 +143,19 @@ impl<T: ?Sized> RLock<T> {
         self.acquire_until(Some(deadline), Location::caller())
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>, site: &'static Location<'static>) -> Option<RLockGuard<'_, T>> {
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        site: &'static Location<'static>,
+    ) -> Option<RLockGuard<'_, T>> {
         let me = current();
         if self.reenter(me) {
             return Some(RLockGuard::new(self));
         }
-        if !self.raw.lock_deadline_untracked(deadline, PrimitiveKind::RLock) {
+        if !self
+            .raw
+            .lock_deadline_untracked(deadline, PrimitiveKind::RLock)
+        {
             return None;
         }
         self.take_ownership(me, 1, site);
@@ -205,7 +212,9 @@ impl<T: ?Sized> RLock<T> {
             return Err(ReleaseError::NotOwned);
         }
         // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
-        let depth = self.count.with_mut(|count| unsafe { std::mem::replace(&mut *count, 0) });
+        let depth = self
+            .count
+            .with_mut(|count| unsafe { std::mem::replace(&mut *count, 0) });
         self.give_up_ownership();
         Ok(SavedDepth(depth))
     }
@@ -230,7 +239,9 @@ impl<T: ?Sized> RLock<T> {
         // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
         self.count.with_mut(|count| unsafe {
             // Overflow would need 2^64 nested acquisitions: unreachable in practice.
-            *count = (*count).checked_add(1).expect("RLock recursion depth overflow");
+            *count = (*count)
+                .checked_add(1)
+                .expect("RLock recursion depth overflow");
         });
         true
     }
@@ -295,6 +306,14 @@ fn current() -> usize {
 }
 
 /// Shared access to an [`RLock`]'s data; one level of the hold is released on drop.
+///
+/// A guard stays on the thread that holds the lock (it is not `Send`):
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let lock = threadkit::RLock::new(0);
+/// send(lock.acquire());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a, T: ?Sized> {
     lock: &'a RLock<T>,

@@ -112,14 +112,19 @@ impl Semaphore {
     /// Takes a permit if one is available right now.
     #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        self.try_take_fast().then(|| SemaphorePermit::new(self, None))
+        self.try_take_fast()
+            .then(|| SemaphorePermit::new(self, None))
     }
 
     /// Takes a permit, waiting at most `timeout`.
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
-        (self.try_take_fast() || self.acquire_slow(crate::time::deadline_after(timeout), PrimitiveKind::Semaphore))
-            .then(|| SemaphorePermit::new(self, None))
+        (self.try_take_fast()
+            || self.acquire_slow(
+                crate::time::deadline_after(timeout),
+                PrimitiveKind::Semaphore,
+            ))
+        .then(|| SemaphorePermit::new(self, None))
     }
 
     /// Takes a permit, waiting until `deadline` at the latest.
@@ -157,7 +162,9 @@ impl Semaphore {
 
     /// How many permits are available right now. A momentary snapshot.
     pub fn available_permits(&self) -> usize {
-        permits(self.state.load(Ordering::Relaxed)).max(0).cast_unsigned()
+        permits(self.state.load(Ordering::Relaxed))
+            .max(0)
+            .cast_unsigned()
     }
 
     /// The semaphore's name, if it was created with one.
@@ -203,10 +210,12 @@ impl Semaphore {
     fn try_take(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
         while permits(state) >= 1 {
-            match self
-                .state
-                .compare_exchange_weak(state, state - ONE, Ordering::Acquire, Ordering::Relaxed)
-            {
+            match self.state.compare_exchange_weak(
+                state,
+                state - ONE,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return true,
                 Err(found) => state = found,
             }
@@ -236,7 +245,12 @@ impl Semaphore {
                 }
                 if self
                     .state
-                    .compare_exchange_weak(state, state | PARKED, Ordering::Relaxed, Ordering::Relaxed)
+                    .compare_exchange_weak(
+                        state,
+                        state | PARKED,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
                     .is_err()
                 {
                     continue;
@@ -282,7 +296,7 @@ impl Semaphore {
             };
             match self.state.compare_exchange_weak(
                 state,
-                new_permits * ONE | (state & PARKED),
+                (new_permits * ONE) | (state & PARKED),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
@@ -380,7 +394,8 @@ impl BoundedSemaphore {
     #[inline]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         if !self.semaphore.try_take() {
-            self.semaphore.acquire_slow(None, PrimitiveKind::BoundedSemaphore);
+            self.semaphore
+                .acquire_slow(None, PrimitiveKind::BoundedSemaphore);
         }
         SemaphorePermit::new(&self.semaphore, Some(self.bound))
     }
@@ -397,7 +412,10 @@ impl BoundedSemaphore {
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.semaphore
-            .acquire_until(crate::time::deadline_after(timeout), PrimitiveKind::BoundedSemaphore)
+            .acquire_until(
+                crate::time::deadline_after(timeout),
+                PrimitiveKind::BoundedSemaphore,
+            )
             .then(|| SemaphorePermit::new(&self.semaphore, Some(self.bound)))
     }
 

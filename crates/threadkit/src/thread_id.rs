@@ -9,8 +9,15 @@ use crate::primitive::thread_local;
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
+#[cfg(not(loom))]
 thread_local! {
     static ID: Cell<u64> = const { Cell::new(0) };
+}
+
+// loom's `thread_local!` takes a plain expression.
+#[cfg(loom)]
+thread_local! {
+    static ID: Cell<u64> = Cell::new(0);
 }
 
 /// The calling thread's id (1, 2, 3 … in order of first use; never reused).

@@ -13,6 +13,7 @@ pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
 }
 
 /// Time left until `deadline`: `None` for no deadline, zero once it has passed.
+#[cfg_attr(loom, allow(dead_code))]
 #[inline]
 pub(crate) fn remaining(deadline: Option<Instant>) -> Option<Duration> {
     deadline.map(|d| d.saturating_duration_since(Instant::now()))

@@ -38,7 +38,11 @@ impl WaitQueue {
     /// Queues the calling thread, calls `release` (which releases the lock that
     /// protects the waited-for state; returning false abandons the wait), then parks
     /// until notified or until `deadline`.
-    pub(crate) fn wait(&self, release: impl FnOnce() -> bool, deadline: Option<Instant>) -> WaitOutcome {
+    pub(crate) fn wait(
+        &self,
+        release: impl FnOnce() -> bool,
+        deadline: Option<Instant>,
+    ) -> WaitOutcome {
         let result = park::park(
             self.key(),
             || {

@@ -16,8 +16,6 @@ pub enum Role {
     Peer,
     /// threadkit built with its diagnostics hooks compiled out (the cost of the hooks).
     HooksOff,
-    /// threadkit with diagnostics switched on (the cost of the bookkeeping).
-    DiagnosticsOn,
 }
 
 /// Runs `iters` operations and returns how long they took.
@@ -42,7 +40,10 @@ pub enum ImplKind {
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
     /// threadkit's median over the best peer's (or the named peer's) median.
-    Ratio { peer: Option<&'static str>, max: f64 },
+    Ratio {
+        peer: Option<&'static str>,
+        max: f64,
+    },
     /// threadkit's median, in the workload's unit.
     Absolute { max: f64 },
 }
@@ -72,7 +73,12 @@ impl Workload {
         self
     }
 
-    pub fn timed(mut self, name: &'static str, role: Role, sampler: impl FnMut(u64) -> Duration + 'static) -> Self {
+    pub fn timed(
+        mut self,
+        name: &'static str,
+        role: Role,
+        sampler: impl FnMut(u64) -> Duration + 'static,
+    ) -> Self {
         self.impls.push(Impl {
             name,
             role,
@@ -115,7 +121,11 @@ pub struct Row {
 }
 
 /// Measures every implementation of `workload`; `progress` is called after each sample.
-pub fn measure(workload: &mut Workload, settings: Settings, mut progress: impl FnMut()) -> Vec<Row> {
+pub fn measure(
+    workload: &mut Workload,
+    settings: Settings,
+    mut progress: impl FnMut(),
+) -> Vec<Row> {
     let count = workload.impls.len();
     let mut iters = vec![0u64; count];
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); count];

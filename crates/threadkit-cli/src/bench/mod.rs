@@ -41,7 +41,9 @@ pub fn all_workloads() -> Vec<Workload> {
 pub fn main(args: &BenchArgs) -> anyhow_free::Result {
     let mut selected: Vec<Workload> = all_workloads()
         .into_iter()
-        .filter(|w| args.filters.is_empty() || args.filters.iter().any(|f| w.name.starts_with(f.as_str())))
+        .filter(|w| {
+            args.filters.is_empty() || args.filters.iter().any(|f| w.name.starts_with(f.as_str()))
+        })
         .collect();
     if args.list {
         for workload in &selected {
@@ -50,13 +52,22 @@ pub fn main(args: &BenchArgs) -> anyhow_free::Result {
         return Ok(0);
     }
     if selected.is_empty() {
-        eprintln!("threadkit bench: no workload matches {:?} (see `threadkit bench --list`)", args.filters);
+        eprintln!(
+            "threadkit bench: no workload matches {:?} (see `threadkit bench --list`)",
+            args.filters
+        );
         return Ok(2);
     }
     let settings = if args.quick {
-        Settings { sample: Duration::from_millis(20), repetitions: 5 }
+        Settings {
+            sample: Duration::from_millis(20),
+            repetitions: 5,
+        }
     } else {
-        Settings { sample: Duration::from_millis(100), repetitions: 11 }
+        Settings {
+            sample: Duration::from_millis(100),
+            repetitions: 11,
+        }
     };
     let machine = Machine::detect();
     println!("threadkit bench — {machine}");
@@ -76,7 +87,10 @@ pub fn main(args: &BenchArgs) -> anyhow_free::Result {
             .iter()
             .filter_map(|&target| report::evaluate(workload.name, &measured, target))
             .collect();
-        print!("{}", report::render(workload.name, workload.what, &measured, &evaluated));
+        print!(
+            "{}",
+            report::render(workload.name, workload.what, &measured, &evaluated)
+        );
         println!();
         rows.extend(measured);
         targets.extend(evaluated);

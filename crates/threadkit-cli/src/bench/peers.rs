@@ -14,7 +14,12 @@ pub enum Notify {
 pub trait Monitor<T>: Send + Sync + 'static {
     fn new(value: T) -> Self;
     /// Locks, waits until `ready`, applies `update`, notifies, unlocks.
-    fn wait_then<R>(&self, ready: impl FnMut(&T) -> bool, update: impl FnOnce(&mut T) -> R, notify: Notify) -> R;
+    fn wait_then<R>(
+        &self,
+        ready: impl FnMut(&T) -> bool,
+        update: impl FnOnce(&mut T) -> R,
+        notify: Notify,
+    ) -> R;
 }
 
 /// `std::sync::Mutex` + `std::sync::Condvar`.
@@ -31,7 +36,12 @@ impl<T: Send + 'static> Monitor<T> for StdMonitor<T> {
         }
     }
 
-    fn wait_then<R>(&self, mut ready: impl FnMut(&T) -> bool, update: impl FnOnce(&mut T) -> R, notify: Notify) -> R {
+    fn wait_then<R>(
+        &self,
+        mut ready: impl FnMut(&T) -> bool,
+        update: impl FnOnce(&mut T) -> R,
+        notify: Notify,
+    ) -> R {
         let guard = self.value.lock().expect("poisoned");
         let mut guard = self
             .condvar
@@ -61,7 +71,12 @@ impl<T: Send + 'static> Monitor<T> for ParkingLotMonitor<T> {
         }
     }
 
-    fn wait_then<R>(&self, mut ready: impl FnMut(&T) -> bool, update: impl FnOnce(&mut T) -> R, notify: Notify) -> R {
+    fn wait_then<R>(
+        &self,
+        mut ready: impl FnMut(&T) -> bool,
+        update: impl FnOnce(&mut T) -> R,
+        notify: Notify,
+    ) -> R {
         let mut guard = self.value.lock();
         while !ready(&guard) {
             self.condvar.wait(&mut guard);
@@ -80,7 +95,7 @@ impl<T: Send + 'static> Monitor<T> for ParkingLotMonitor<T> {
     }
 }
 
-/// A counting semaphore as a Mutex<usize> + Condvar.
+/// A counting semaphore as a `Mutex<usize>` + `Condvar`.
 pub struct MonitorSemaphore<M>(M);
 
 impl<M: Monitor<usize>> MonitorSemaphore<M> {
@@ -89,15 +104,20 @@ impl<M: Monitor<usize>> MonitorSemaphore<M> {
     }
 
     pub fn acquire(&self) {
-        self.0.wait_then(|permits| *permits > 0, |permits| *permits -= 1, Notify::None);
+        self.0.wait_then(
+            |permits| *permits > 0,
+            |permits| *permits -= 1,
+            Notify::None,
+        );
     }
 
     pub fn release(&self) {
-        self.0.wait_then(|_| true, |permits| *permits += 1, Notify::One);
+        self.0
+            .wait_then(|_| true, |permits| *permits += 1, Notify::One);
     }
 }
 
-/// An event as a Mutex<bool> + Condvar.
+/// An event as a `Mutex<bool>` + `Condvar`.
 pub struct MonitorEvent<M>(M);
 
 impl<M: Monitor<bool>> MonitorEvent<M> {
@@ -110,7 +130,8 @@ impl<M: Monitor<bool>> MonitorEvent<M> {
     }
 
     pub fn clear(&self) {
-        self.0.wait_then(|_| true, |flag| *flag = false, Notify::None);
+        self.0
+            .wait_then(|_| true, |flag| *flag = false, Notify::None);
     }
 
     pub fn wait(&self) {
@@ -127,6 +148,7 @@ impl<M: Monitor<usize>> MonitorTurn<M> {
     }
 
     pub fn pass(&self, me: usize) {
-        self.0.wait_then(|turn| *turn == me, |turn| *turn = 1 - me, Notify::One);
+        self.0
+            .wait_then(|turn| *turn == me, |turn| *turn = 1 - me, Notify::One);
     }
 }

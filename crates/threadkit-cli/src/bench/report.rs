@@ -37,7 +37,11 @@ impl Machine {
 
 impl std::fmt::Display for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} · {} cores · {} · {}", self.cpu, self.cores, self.os, self.rustc)
+        write!(
+            f,
+            "{} · {} cores · {} · {}",
+            self.cpu, self.cores, self.os, self.rustc
+        )
     }
 }
 
@@ -105,12 +109,22 @@ pub fn hooks_cost(rows: &[Row]) -> Option<f64> {
 }
 
 /// Renders one workload as text.
-pub fn render(workload: &'static str, what: &str, rows: &[Row], targets: &[TargetResult]) -> String {
+pub fn render(
+    workload: &'static str,
+    what: &str,
+    rows: &[Row],
+    targets: &[TargetResult],
+) -> String {
     let mut out = String::new();
     let unit = rows.first().map_or("", |row| row.unit);
     let _ = writeln!(out, "{workload}  ({unit}; {what})");
     let best = best_peer(rows).map(|row| row.median);
-    let width = rows.iter().map(|row| row.implementation.len()).max().unwrap_or(10).max(10);
+    let width = rows
+        .iter()
+        .map(|row| row.implementation.len())
+        .max()
+        .unwrap_or(10)
+        .max(10);
     let _ = writeln!(
         out,
         "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}",
@@ -132,7 +146,10 @@ pub fn render(workload: &'static str, what: &str, rows: &[Row], targets: &[Targe
         );
     }
     if let Some(cost) = hooks_cost(rows) {
-        let _ = writeln!(out, "  diagnostics hooks (off) cost: {cost:.3}× the build without them");
+        let _ = writeln!(
+            out,
+            "  diagnostics hooks (off) cost: {cost:.3}× the build without them"
+        );
     }
     for target in targets {
         let measured = if target.target.contains('×') {

@@ -36,7 +36,11 @@ pub(crate) fn released(object: impl FnOnce() -> Object) {
 /// The calling thread is about to park on `object`; the wait is recorded until the
 /// returned scope is dropped.
 #[inline(always)]
-pub(crate) fn block(object: impl FnOnce() -> Object, blocking: Blocking, deadline: Option<Instant>) -> BlockScope {
+pub(crate) fn block(
+    object: impl FnOnce() -> Object,
+    blocking: Blocking,
+    deadline: Option<Instant>,
+) -> BlockScope {
     if on() {
         block_cold(object(), blocking, deadline.is_some())
     } else {
@@ -67,13 +71,20 @@ fn acquired_cold(object: Object, site: &'static Location<'static>) {
         site,
         since: Instant::now(),
     };
-    record::with_current(|record| record.lock().held.push(entry));
+    record::with_current(|record| {
+        let mut diag = record.lock();
+        // A lock at this address cannot be held twice: an entry for it is stale (a
+        // lock dropped while held, whose memory the new one reuses).
+        diag.held.retain(|held| held.object.key != object.key);
+        diag.held.push(entry);
+    });
 }
 
 #[cold]
 #[inline(never)]
 fn released_cold(object: Object) {
-    let removed = record::with_current(|record| remove_held(&mut record.lock().held, object)).unwrap_or(false);
+    let removed = record::with_current(|record| remove_held(&mut record.lock().held, object))
+        .unwrap_or(false);
     if !removed {
         // Released by another thread than its acquirer (Python's Lock allows it), or
         // acquired while diagnostics were off: find it wherever it is recorded.
@@ -86,7 +97,10 @@ fn released_cold(object: Object) {
 }
 
 fn remove_held(held: &mut Vec<HeldEntry>, object: Object) -> bool {
-    match held.iter().rposition(|entry| entry.object.key == object.key) {
+    match held
+        .iter()
+        .rposition(|entry| entry.object.key == object.key)
+    {
         Some(index) => {
             held.remove(index);
             true

@@ -26,4 +26,3 @@ pub(crate) use object::Object;
 pub use object::{Primitive, PrimitiveKind};
 pub use snapshot::{HeldLock, ThreadSnapshot, WaitingOn, snapshot};
 pub use switch::{disable, enable, is_enabled};
-

@@ -112,7 +112,11 @@ pub(crate) fn park(
     }
     let was_last = queue.remove(&waiter);
     left(was_last);
-    if sleep { ParkResult::TimedOut } else { ParkResult::Invalid }
+    if sleep {
+        ParkResult::TimedOut
+    } else {
+        ParkResult::Invalid
+    }
 }
 
 /// Wakes the first thread parked on `key`, if any.

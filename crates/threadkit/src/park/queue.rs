@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::ptr;
 
 use super::sleeper::{Sleeper, WakeHandle};
-use super::{Token, TOKEN_NORMAL};
+use super::{TOKEN_NORMAL, Token};
 use crate::primitive::{Mutex, MutexGuard};
 
 /// One parked thread.
@@ -309,7 +309,9 @@ impl Bucket {
     /// queue would still be consistent (every mutation is a few pointer stores), so a
     /// poisoned lock is simply taken.
     pub(super) fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

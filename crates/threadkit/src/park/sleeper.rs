@@ -222,7 +222,12 @@ mod spinners {
             if current >= limit {
                 return None;
             }
-            match SPINNING.compare_exchange_weak(current, current + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            match SPINNING.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return Some(Slot(())),
                 Err(actual) => current = actual,
             }
@@ -259,9 +264,12 @@ mod futex {
     pub(super) fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
         let timespec = timeout.map(|t| libc::timespec {
             tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
-            tv_nsec: libc::c_long::try_from(t.subsec_nanos()).unwrap_or(0),
+            // Below 10^9: fits every platform's c_long.
+            tv_nsec: t.subsec_nanos() as libc::c_long,
         });
-        let timespec_ptr = timespec.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
+        let timespec_ptr = timespec
+            .as_ref()
+            .map_or(std::ptr::null(), std::ptr::from_ref);
         // SAFETY: `word` is a valid, aligned u32 for the duration of the call, and the
         // timespec (or null) outlives it. FUTEX_WAIT only reads them; any result
         // (woken, EAGAIN, EINTR, ETIMEDOUT) is handled by the caller re-checking.
@@ -283,7 +291,12 @@ mod futex {
         // case at most some unrelated waiter on reused memory wakes spuriously, which
         // every futex waiter tolerates.
         unsafe {
-            libc::syscall(libc::SYS_futex, word, libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1);
+            libc::syscall(
+                libc::SYS_futex,
+                word,
+                libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+                1,
+            );
         }
     }
 }

@@ -40,10 +40,21 @@ fn times_out_and_reports_last() {
 fn declined_before_sleep_leaves_the_queue() {
     let word = 0u64;
     let mut left = false;
-    let result = park(key_of(&word), || true, || false, |_| left = true, None, Spin::Never);
+    let result = park(
+        key_of(&word),
+        || true,
+        || false,
+        |_| left = true,
+        None,
+        Spin::Never,
+    );
     assert_eq!(result, ParkResult::Invalid);
     assert!(left);
-    assert_eq!(unpark_all_when(key_of(&word), || Some(TOKEN_NORMAL)), 0, "nobody is left queued");
+    assert_eq!(
+        unpark_all_when(key_of(&word), || Some(TOKEN_NORMAL)),
+        0,
+        "nobody is left queued"
+    );
 }
 
 #[test]

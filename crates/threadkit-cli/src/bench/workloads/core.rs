@@ -7,9 +7,9 @@ use std::time::Duration;
 use crate::bench::harness::{Role, Target, Workload};
 use crate::bench::run;
 use crate::bench::subjects::{
-    BenchBarrier, BenchEvent, BenchMutex, BenchReentrant, BenchSemaphore, BenchTurn, ParkingLotEvent,
-    ParkingLotSemaphore, ParkingLotTurn, StdEvent, StdSemaphore, StdTurn, nohooks_subject as nohooks,
-    threadkit_subject as tk,
+    BenchBarrier, BenchEvent, BenchMutex, BenchReentrant, BenchSemaphore, BenchTurn,
+    ParkingLotEvent, ParkingLotSemaphore, ParkingLotTurn, StdEvent, StdSemaphore, StdTurn,
+    nohooks_subject as nohooks, threadkit_subject as tk,
 };
 
 pub fn workloads() -> Vec<Workload> {
@@ -25,34 +25,114 @@ pub fn workloads() -> Vec<Workload> {
         event_pingpong(),
         condition_pingpong(),
         barrier(),
-        size("size/lock", &[
-            ("threadkit Lock<()>", Role::Subject, size_of::<threadkit::Lock<()>>()),
-            ("std Mutex<()>", Role::Peer, size_of::<std::sync::Mutex<()>>()),
-            ("parking_lot Mutex<()>", Role::Peer, size_of::<parking_lot::Mutex<()>>()),
-        ], 8.0),
-        size("size/rlock", &[
-            ("threadkit RLock<()>", Role::Subject, size_of::<threadkit::RLock<()>>()),
-            ("parking_lot ReentrantMutex<()>", Role::Peer, size_of::<parking_lot::ReentrantMutex<()>>()),
-        ], 24.0),
-        size("size/semaphore", &[
-            ("threadkit Semaphore", Role::Subject, size_of::<threadkit::Semaphore>()),
-            ("std Mutex+Condvar semaphore", Role::Peer, size_of::<StdSemaphore>()),
-            ("parking_lot Mutex+Condvar semaphore", Role::Peer, size_of::<ParkingLotSemaphore>()),
-        ], 16.0),
-        size("size/event", &[
-            ("threadkit Event", Role::Subject, size_of::<threadkit::Event>()),
-            ("std Mutex+Condvar event", Role::Peer, size_of::<StdEvent>()),
-            ("parking_lot Mutex+Condvar event", Role::Peer, size_of::<ParkingLotEvent>()),
-        ], 8.0),
-        size("size/condition", &[
-            ("threadkit Condition<Lock>", Role::Subject, size_of::<threadkit::Condition<threadkit::Lock<()>>>()),
-            ("std Mutex<()>+Condvar", Role::Peer, size_of::<(std::sync::Mutex<()>, std::sync::Condvar)>()),
-            ("parking_lot Mutex<()>+Condvar", Role::Peer, size_of::<(parking_lot::Mutex<()>, parking_lot::Condvar)>()),
-        ], f64::INFINITY),
-        size("size/barrier", &[
-            ("threadkit Barrier", Role::Subject, size_of::<threadkit::Barrier>()),
-            ("std Barrier", Role::Peer, size_of::<std::sync::Barrier>()),
-        ], f64::INFINITY),
+        size(
+            "size/lock",
+            &[
+                (
+                    "threadkit Lock<()>",
+                    Role::Subject,
+                    size_of::<threadkit::Lock<()>>(),
+                ),
+                (
+                    "std Mutex<()>",
+                    Role::Peer,
+                    size_of::<std::sync::Mutex<()>>(),
+                ),
+                (
+                    "parking_lot Mutex<()>",
+                    Role::Peer,
+                    size_of::<parking_lot::Mutex<()>>(),
+                ),
+            ],
+            8.0,
+        ),
+        size(
+            "size/rlock",
+            &[
+                (
+                    "threadkit RLock<()>",
+                    Role::Subject,
+                    size_of::<threadkit::RLock<()>>(),
+                ),
+                (
+                    "parking_lot ReentrantMutex<()>",
+                    Role::Peer,
+                    size_of::<parking_lot::ReentrantMutex<()>>(),
+                ),
+            ],
+            24.0,
+        ),
+        size(
+            "size/semaphore",
+            &[
+                (
+                    "threadkit Semaphore",
+                    Role::Subject,
+                    size_of::<threadkit::Semaphore>(),
+                ),
+                (
+                    "std Mutex+Condvar semaphore",
+                    Role::Peer,
+                    size_of::<StdSemaphore>(),
+                ),
+                (
+                    "parking_lot Mutex+Condvar semaphore",
+                    Role::Peer,
+                    size_of::<ParkingLotSemaphore>(),
+                ),
+            ],
+            16.0,
+        ),
+        size(
+            "size/event",
+            &[
+                (
+                    "threadkit Event",
+                    Role::Subject,
+                    size_of::<threadkit::Event>(),
+                ),
+                ("std Mutex+Condvar event", Role::Peer, size_of::<StdEvent>()),
+                (
+                    "parking_lot Mutex+Condvar event",
+                    Role::Peer,
+                    size_of::<ParkingLotEvent>(),
+                ),
+            ],
+            8.0,
+        ),
+        size(
+            "size/condition",
+            &[
+                (
+                    "threadkit Condition<Lock>",
+                    Role::Subject,
+                    size_of::<threadkit::Condition<threadkit::Lock<()>>>(),
+                ),
+                (
+                    "std Mutex<()>+Condvar",
+                    Role::Peer,
+                    size_of::<(std::sync::Mutex<()>, std::sync::Condvar)>(),
+                ),
+                (
+                    "parking_lot Mutex<()>+Condvar",
+                    Role::Peer,
+                    size_of::<(parking_lot::Mutex<()>, parking_lot::Condvar)>(),
+                ),
+            ],
+            f64::INFINITY,
+        ),
+        size(
+            "size/barrier",
+            &[
+                (
+                    "threadkit Barrier",
+                    Role::Subject,
+                    size_of::<threadkit::Barrier>(),
+                ),
+                ("std Barrier", Role::Peer, size_of::<std::sync::Barrier>()),
+            ],
+            f64::INFINITY,
+        ),
     ]
 }
 
@@ -62,12 +142,31 @@ fn uncontended<M: BenchMutex>() -> impl FnMut(u64) -> Duration {
 }
 
 fn lock_uncontended() -> Workload {
-    Workload::new("lock/uncontended", "ns/op", "acquire + increment + release on one thread")
-        .target(Target::Ratio { peer: None, max: 1.0 })
-        .timed("threadkit", Role::Subject, uncontended::<tk::Lock>())
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, uncontended::<nohooks::Lock>())
-        .timed("std Mutex", Role::Peer, uncontended::<std::sync::Mutex<u64>>())
-        .timed("parking_lot Mutex", Role::Peer, uncontended::<parking_lot::Mutex<u64>>())
+    Workload::new(
+        "lock/uncontended",
+        "ns/op",
+        "acquire + increment + release on one thread",
+    )
+    .target(Target::Ratio {
+        peer: None,
+        max: 1.0,
+    })
+    .timed("threadkit", Role::Subject, uncontended::<tk::Lock>())
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        uncontended::<nohooks::Lock>(),
+    )
+    .timed(
+        "std Mutex",
+        Role::Peer,
+        uncontended::<std::sync::Mutex<u64>>(),
+    )
+    .timed(
+        "parking_lot Mutex",
+        Role::Peer,
+        uncontended::<parking_lot::Mutex<u64>>(),
+    )
 }
 
 fn contended<M: BenchMutex>(threads: usize) -> impl FnMut(u64) -> Duration {
@@ -78,11 +177,27 @@ fn contended<M: BenchMutex>(threads: usize) -> impl FnMut(u64) -> Duration {
 }
 
 fn lock_contended(threads: usize, name: &'static str) -> Workload {
-    let workload = Workload::new(name, "ns/op", "threads incrementing one counter under the lock")
-        .timed("threadkit", Role::Subject, contended::<tk::Lock>(threads))
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, contended::<nohooks::Lock>(threads))
-        .timed("std Mutex", Role::Peer, contended::<std::sync::Mutex<u64>>(threads))
-        .timed("parking_lot Mutex", Role::Peer, contended::<parking_lot::Mutex<u64>>(threads));
+    let workload = Workload::new(
+        name,
+        "ns/op",
+        "threads incrementing one counter under the lock",
+    )
+    .timed("threadkit", Role::Subject, contended::<tk::Lock>(threads))
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        contended::<nohooks::Lock>(threads),
+    )
+    .timed(
+        "std Mutex",
+        Role::Peer,
+        contended::<std::sync::Mutex<u64>>(threads),
+    )
+    .timed(
+        "parking_lot Mutex",
+        Role::Peer,
+        contended::<parking_lot::Mutex<u64>>(threads),
+    );
     if threads == 2 {
         workload.target(Target::Ratio {
             peer: Some("parking_lot Mutex"),
@@ -95,19 +210,36 @@ fn lock_contended(threads: usize, name: &'static str) -> Workload {
 
 fn reentrant<R: BenchReentrant>(nested: bool) -> impl FnMut(u64) -> Duration {
     let lock = R::create();
-    move |iters| if nested { lock.nested(iters) } else { lock.first(iters) }
+    move |iters| {
+        if nested {
+            lock.nested(iters)
+        } else {
+            lock.first(iters)
+        }
+    }
 }
 
 fn rlock(name: &'static str, nested: bool, target: f64) -> Workload {
-    Workload::new(name, "ns/op", "acquire + release (nested: while already held)")
-        .target(Target::Ratio { peer: None, max: target })
-        .timed("threadkit", Role::Subject, reentrant::<tk::RLock>(nested))
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, reentrant::<nohooks::RLock>(nested))
-        .timed(
-            "parking_lot ReentrantMutex",
-            Role::Peer,
-            reentrant::<parking_lot::ReentrantMutex<()>>(nested),
-        )
+    Workload::new(
+        name,
+        "ns/op",
+        "acquire + release (nested: while already held)",
+    )
+    .target(Target::Ratio {
+        peer: None,
+        max: target,
+    })
+    .timed("threadkit", Role::Subject, reentrant::<tk::RLock>(nested))
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        reentrant::<nohooks::RLock>(nested),
+    )
+    .timed(
+        "parking_lot ReentrantMutex",
+        Role::Peer,
+        reentrant::<parking_lot::ReentrantMutex<()>>(nested),
+    )
 }
 
 fn semaphore_one<S: BenchSemaphore>() -> impl FnMut(u64) -> Duration {
@@ -116,15 +248,31 @@ fn semaphore_one<S: BenchSemaphore>() -> impl FnMut(u64) -> Duration {
 }
 
 fn semaphore_uncontended() -> Workload {
-    Workload::new("semaphore/uncontended", "ns/op", "acquire + release on one thread")
-        .target(Target::Ratio {
-            peer: Some("parking_lot Mutex+Condvar"),
-            max: 0.6,
-        })
-        .timed("threadkit", Role::Subject, semaphore_one::<tk::Semaphore>())
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, semaphore_one::<nohooks::Semaphore>())
-        .timed("std Mutex+Condvar", Role::Peer, semaphore_one::<StdSemaphore>())
-        .timed("parking_lot Mutex+Condvar", Role::Peer, semaphore_one::<ParkingLotSemaphore>())
+    Workload::new(
+        "semaphore/uncontended",
+        "ns/op",
+        "acquire + release on one thread",
+    )
+    .target(Target::Ratio {
+        peer: Some("parking_lot Mutex+Condvar"),
+        max: 0.6,
+    })
+    .timed("threadkit", Role::Subject, semaphore_one::<tk::Semaphore>())
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        semaphore_one::<nohooks::Semaphore>(),
+    )
+    .timed(
+        "std Mutex+Condvar",
+        Role::Peer,
+        semaphore_one::<StdSemaphore>(),
+    )
+    .timed(
+        "parking_lot Mutex+Condvar",
+        Role::Peer,
+        semaphore_one::<ParkingLotSemaphore>(),
+    )
 }
 
 fn semaphore_shared<S: BenchSemaphore>() -> impl FnMut(u64) -> Duration {
@@ -135,11 +283,31 @@ fn semaphore_shared<S: BenchSemaphore>() -> impl FnMut(u64) -> Duration {
 }
 
 fn semaphore_contended() -> Workload {
-    Workload::new("semaphore/4threads-2permits", "ns/op", "4 threads sharing 2 permits")
-        .timed("threadkit", Role::Subject, semaphore_shared::<tk::Semaphore>())
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, semaphore_shared::<nohooks::Semaphore>())
-        .timed("std Mutex+Condvar", Role::Peer, semaphore_shared::<StdSemaphore>())
-        .timed("parking_lot Mutex+Condvar", Role::Peer, semaphore_shared::<ParkingLotSemaphore>())
+    Workload::new(
+        "semaphore/4threads-2permits",
+        "ns/op",
+        "4 threads sharing 2 permits",
+    )
+    .timed(
+        "threadkit",
+        Role::Subject,
+        semaphore_shared::<tk::Semaphore>(),
+    )
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        semaphore_shared::<nohooks::Semaphore>(),
+    )
+    .timed(
+        "std Mutex+Condvar",
+        Role::Peer,
+        semaphore_shared::<StdSemaphore>(),
+    )
+    .timed(
+        "parking_lot Mutex+Condvar",
+        Role::Peer,
+        semaphore_shared::<ParkingLotSemaphore>(),
+    )
 }
 
 fn wait_set<E: BenchEvent>() -> impl FnMut(u64) -> Duration {
@@ -152,9 +320,17 @@ fn event_wait_set() -> Workload {
     Workload::new("event/wait-set", "ns/op", "wait() on an event that is set")
         .target(Target::Absolute { max: 2.0 })
         .timed("threadkit", Role::Subject, wait_set::<tk::Event>())
-        .timed("threadkit (hooks compiled out)", Role::HooksOff, wait_set::<nohooks::Event>())
+        .timed(
+            "threadkit (hooks compiled out)",
+            Role::HooksOff,
+            wait_set::<nohooks::Event>(),
+        )
         .timed("std Mutex+Condvar", Role::Peer, wait_set::<StdEvent>())
-        .timed("parking_lot Mutex+Condvar", Role::Peer, wait_set::<ParkingLotEvent>())
+        .timed(
+            "parking_lot Mutex+Condvar",
+            Role::Peer,
+            wait_set::<ParkingLotEvent>(),
+        )
 }
 
 fn event_round_trip<E: BenchEvent>() -> impl FnMut(u64) -> Duration {
@@ -177,14 +353,31 @@ fn event_round_trip<E: BenchEvent>() -> impl FnMut(u64) -> Duration {
 }
 
 fn event_pingpong() -> Workload {
-    Workload::new("event/pingpong", "ns/round-trip", "two threads handing a turn over with two events")
-        .target(Target::Ratio {
-            peer: Some("parking_lot Mutex+Condvar"),
-            max: 0.2,
-        })
-        .timed("threadkit", Role::Subject, event_round_trip::<tk::Event>())
-        .timed("std Mutex+Condvar", Role::Peer, event_round_trip::<StdEvent>())
-        .timed("parking_lot Mutex+Condvar", Role::Peer, event_round_trip::<ParkingLotEvent>())
+    Workload::new(
+        "event/pingpong",
+        "ns/round-trip",
+        "two threads handing a turn over with two events",
+    )
+    .target(Target::Ratio {
+        peer: Some("parking_lot Mutex+Condvar"),
+        max: 0.2,
+    })
+    .timed("threadkit", Role::Subject, event_round_trip::<tk::Event>())
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        event_round_trip::<nohooks::Event>(),
+    )
+    .timed(
+        "std Mutex+Condvar",
+        Role::Peer,
+        event_round_trip::<StdEvent>(),
+    )
+    .timed(
+        "parking_lot Mutex+Condvar",
+        Role::Peer,
+        event_round_trip::<ParkingLotEvent>(),
+    )
 }
 
 fn turn_round_trip<T: BenchTurn>() -> impl FnMut(u64) -> Duration {
@@ -195,14 +388,31 @@ fn turn_round_trip<T: BenchTurn>() -> impl FnMut(u64) -> Duration {
 }
 
 fn condition_pingpong() -> Workload {
-    Workload::new("condition/pingpong", "ns/round-trip", "two threads passing a turn under a condition")
-        .target(Target::Ratio {
-            peer: Some("parking_lot Mutex+Condvar"),
-            max: 0.2,
-        })
-        .timed("threadkit", Role::Subject, turn_round_trip::<tk::Turn>())
-        .timed("std Mutex+Condvar", Role::Peer, turn_round_trip::<StdTurn>())
-        .timed("parking_lot Mutex+Condvar", Role::Peer, turn_round_trip::<ParkingLotTurn>())
+    Workload::new(
+        "condition/pingpong",
+        "ns/round-trip",
+        "two threads passing a turn under a condition",
+    )
+    .target(Target::Ratio {
+        peer: Some("parking_lot Mutex+Condvar"),
+        max: 0.2,
+    })
+    .timed("threadkit", Role::Subject, turn_round_trip::<tk::Turn>())
+    .timed(
+        "threadkit (hooks compiled out)",
+        Role::HooksOff,
+        turn_round_trip::<nohooks::Turn>(),
+    )
+    .timed(
+        "std Mutex+Condvar",
+        Role::Peer,
+        turn_round_trip::<StdTurn>(),
+    )
+    .timed(
+        "parking_lot Mutex+Condvar",
+        Role::Peer,
+        turn_round_trip::<ParkingLotTurn>(),
+    )
 }
 
 fn rendezvous<B: BenchBarrier>() -> impl FnMut(u64) -> Duration {
@@ -215,7 +425,16 @@ fn rendezvous<B: BenchBarrier>() -> impl FnMut(u64) -> Duration {
 fn barrier() -> Workload {
     Workload::new("barrier/2", "ns/round", "two threads meeting at a barrier")
         .timed("threadkit", Role::Subject, rendezvous::<tk::Barrier>())
-        .timed("std Barrier", Role::Peer, rendezvous::<std::sync::Barrier>())
+        .timed(
+            "threadkit (hooks compiled out)",
+            Role::HooksOff,
+            rendezvous::<nohooks::Barrier>(),
+        )
+        .timed(
+            "std Barrier",
+            Role::Peer,
+            rendezvous::<std::sync::Barrier>(),
+        )
 }
 
 fn size(name: &'static str, rows: &[(&'static str, Role, usize)], target: f64) -> Workload {

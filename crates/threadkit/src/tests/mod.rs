@@ -1,0 +1,14 @@
+//! loom models of every primitive's protocol (`RUSTFLAGS="--cfg loom" cargo test
+//! --release -p threadkit --lib`; bound the search with `LOOM_MAX_PREEMPTIONS`).
+//!
+//! Under loom the parking table has two buckets (so keys share queues), spinning is
+//! off, and a timed wait may give up at any point: the models cover timeouts racing
+//! wake-ups without relying on real time.
+
+mod loom_barrier;
+mod loom_condition;
+mod loom_event;
+mod loom_lock;
+mod loom_park;
+mod loom_rlock;
+mod loom_semaphore;

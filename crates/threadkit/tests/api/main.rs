@@ -1,0 +1,11 @@
+//! Public API tests, one module per primitive, including every error path.
+
+mod barrier;
+mod condition;
+mod diagnostics;
+mod event;
+mod lock;
+mod raw_lock;
+mod rlock;
+mod semaphore;
+mod support;

@@ -149,6 +149,29 @@ fn bench_writes_json_rows() {
 }
 
 #[test]
+fn queue_scenes_pass() {
+    let output = threadkit(&[
+        "tour",
+        "--json",
+        "--scene",
+        "queue-workers",
+        "--scene",
+        "queue-shutdown",
+        "--scene",
+        "priority-jobs",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for line in stdout(&output).lines() {
+        let scene: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(scene["verdict"], "pass", "{scene}");
+    }
+}
+
+#[test]
 fn bench_lists_workloads_and_rejects_unknown_filters() {
     let listed = stdout(&threadkit(&["bench", "--list"]));
     for workload in [

@@ -32,6 +32,21 @@ impl Backoff {
         true
     }
 
+    /// Waits a little longer for another thread that is in the middle of an operation
+    /// (a producer that claimed a slot but has not written it yet): a growing spin,
+    /// then yields. Never gives up; under loom, always a yield.
+    #[inline]
+    pub(crate) fn spin_or_yield(&mut self) {
+        if SPINNING && self.step < 6 {
+            for _ in 0..(1u32 << self.step) {
+                spin_loop();
+            }
+            self.step += 1;
+        } else {
+            yield_now();
+        }
+    }
+
     /// Starts over (after a wake-up).
     pub(crate) fn reset(&mut self) {
         self.step = 0;

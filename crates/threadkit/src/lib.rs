@@ -12,6 +12,7 @@
 //! | [`Event`] | `threading.Event` | `wait` on a set event is one load |
 //! | [`Barrier`] | `threading.Barrier` | action, default timeout, reset, abort |
 //! | [`RawLock`] | — | the lock engine; `lock_api::RawMutex` |
+//! | [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] | `queue.*` | lock-free FIFO storage; `task_done`/`join`; 3.13 `shutdown`; values handed back in errors |
 //!
 //! # Concepts
 //!
@@ -61,6 +62,7 @@ mod lock;
 mod origin;
 mod park;
 mod primitive;
+pub mod queue;
 mod raw_lock;
 mod rlock;
 mod semaphore;
@@ -81,6 +83,7 @@ pub use condition::{Condition, ConditionGuard, ConditionLock, RLockSaved};
 pub use error::{BrokenBarrierError, NotOwnedError, ReleaseError, ZeroPartiesError};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
+pub use queue::{LifoQueue, PriorityQueue, Queue, SimpleQueue};
 pub use raw_lock::RawLock;
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, MAX_PERMITS, Semaphore, SemaphorePermit};

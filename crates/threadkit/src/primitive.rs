@@ -5,10 +5,12 @@
 //! `RUSTFLAGS="--cfg loom"` every protocol in the crate is model-checked by loom.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+};
 
 /// The mutex guarding one bucket of the parking table.
 #[cfg(not(loom))]
@@ -39,6 +41,17 @@ pub(crate) fn yield_now() {
     std::thread::yield_now();
     #[cfg(loom)]
     loom::thread::yield_now();
+}
+
+/// The store-load ordering point of a Dekker-style handshake (write my flag / item,
+/// then read the other side's). The handshakes use `SeqCst` accesses, which C11 orders
+/// in one total order, so nothing more is needed at run time; loom, however, models
+/// `SeqCst` accesses as `AcqRel` but does model `SeqCst` fences, so under loom this is
+/// the equivalent fence.
+#[inline(always)]
+pub(crate) fn seq_cst_point() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
 }
 
 /// Whether spinning can pay off: false under loom, where every spin is a schedule to explore.

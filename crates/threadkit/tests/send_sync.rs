@@ -23,6 +23,10 @@ fn primitives_are_send_and_sync() {
     send_sync::<Event>();
     send_sync::<Barrier>();
     send::<BarrierBuilder>();
+    send_sync::<Queue<Vec<u8>>>();
+    send_sync::<LifoQueue<Vec<u8>>>();
+    send_sync::<PriorityQueue<Vec<u8>>>();
+    send_sync::<SimpleQueue<Vec<u8>>>();
 }
 
 #[test]
@@ -41,6 +45,15 @@ fn errors_are_send_sync_clone_and_lowercase() {
     error::<NotOwnedError>();
     error::<BrokenBarrierError>();
     error::<ZeroPartiesError>();
+    error::<queue::TryPutError<u8>>();
+    error::<queue::PutError<u8>>();
+    error::<queue::PutTimeoutError<u8>>();
+    error::<queue::TryGetError>();
+    error::<queue::GetError>();
+    error::<queue::GetTimeoutError>();
+    error::<queue::TaskDoneError>();
+    error::<queue::JoinTimeoutError>();
+    error::<queue::MaxsizeError>();
     for message in [
         ReleaseError::NotLocked.to_string(),
         ReleaseError::HeldByGuard.to_string(),
@@ -51,6 +64,16 @@ fn errors_are_send_sync_clone_and_lowercase() {
         NotOwnedError { operation: "wait" }.to_string(),
         BrokenBarrierError.to_string(),
         ZeroPartiesError.to_string(),
+        queue::TryPutError::Full(()).to_string(),
+        queue::GetError.to_string(),
+        queue::GetTimeoutError::Timeout.to_string(),
+        queue::TaskDoneError.to_string(),
+        queue::JoinTimeoutError.to_string(),
+        queue::MaxsizeError {
+            requested: 2,
+            capacity: 1,
+        }
+        .to_string(),
     ] {
         let first = message.chars().next().unwrap();
         assert!(first.is_lowercase(), "{message}");

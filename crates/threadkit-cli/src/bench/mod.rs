@@ -34,7 +34,9 @@ pub struct BenchArgs {
 
 /// Every workload, in report order.
 pub fn all_workloads() -> Vec<Workload> {
-    workloads::core::workloads()
+    let mut all = workloads::core::workloads();
+    all.extend(workloads::queue::workloads());
+    all
 }
 
 /// Runs the benchmarks; returns the process exit code.

@@ -40,6 +40,29 @@ pub fn parallel(threads: usize, iters: u64, op: impl Fn(usize) + Sync) -> Durati
     })
 }
 
+/// Times `threads` threads each running `work(thread_index)` once, from the moment all
+/// are ready until the last one finishes.
+pub fn each(threads: usize, work: impl Fn(usize) + Sync) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|index| {
+                let (start, work) = (&start, &work);
+                scope.spawn(move || {
+                    start.wait();
+                    work(index);
+                })
+            })
+            .collect();
+        start.wait();
+        let started = Instant::now();
+        for handle in handles {
+            handle.join().expect("benchmark thread panicked");
+        }
+        started.elapsed()
+    })
+}
+
 /// Times `iters` round trips between two threads: thread 0 runs `ping` and thread 1
 /// runs `pong`, each `iters` times.
 pub fn pingpong(iters: u64, ping: impl Fn() + Sync, pong: impl Fn() + Sync) -> Duration {

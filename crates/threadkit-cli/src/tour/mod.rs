@@ -31,7 +31,9 @@ pub struct TourArgs {
 
 /// Every scene, in tour order.
 pub fn all_scenes() -> Vec<Scene> {
-    scenes::core::scenes()
+    let mut all = scenes::core::scenes();
+    all.extend(scenes::queues::scenes());
+    all
 }
 
 /// Runs the tour; returns the exit code (1 if a scene's verdict failed).

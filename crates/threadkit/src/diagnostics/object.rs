@@ -23,6 +23,14 @@ pub enum PrimitiveKind {
     Event,
     /// [`crate::Barrier`].
     Barrier,
+    /// [`crate::Queue`].
+    Queue,
+    /// [`crate::LifoQueue`].
+    LifoQueue,
+    /// [`crate::PriorityQueue`].
+    PriorityQueue,
+    /// [`crate::SimpleQueue`].
+    SimpleQueue,
 }
 
 impl PrimitiveKind {
@@ -36,6 +44,10 @@ impl PrimitiveKind {
             PrimitiveKind::BoundedSemaphore => "BoundedSemaphore",
             PrimitiveKind::Event => "Event",
             PrimitiveKind::Barrier => "Barrier",
+            PrimitiveKind::Queue => "Queue",
+            PrimitiveKind::LifoQueue => "LifoQueue",
+            PrimitiveKind::PriorityQueue => "PriorityQueue",
+            PrimitiveKind::SimpleQueue => "SimpleQueue",
         }
     }
 }

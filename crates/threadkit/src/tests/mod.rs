@@ -10,5 +10,6 @@ mod loom_condition;
 mod loom_event;
 mod loom_lock;
 mod loom_park;
+mod loom_queue;
 mod loom_rlock;
 mod loom_semaphore;

@@ -5,6 +5,7 @@ mod condition;
 mod diagnostics;
 mod event;
 mod lock;
+mod queue;
 mod raw_lock;
 mod rlock;
 mod semaphore;

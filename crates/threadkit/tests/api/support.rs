@@ -12,7 +12,8 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 }
 
 /// Waits until the thread named `name` is blocked on something, as diagnostics see it.
-/// Diagnostics must be enabled (the tests that use this enable them).
+/// The thread must have been started with [`spawn_named`], which switches diagnostics
+/// on first (a wait that began while they were off is not recorded).
 pub fn wait_until_blocked(name: &str) {
     threadkit::diagnostics::enable();
     wait_until(&format!("{name} is blocked"), || {
@@ -22,11 +23,12 @@ pub fn wait_until_blocked(name: &str) {
     });
 }
 
-/// Spawns a named thread.
+/// Switches diagnostics on, then spawns a named thread (so its waits are recorded).
 pub fn spawn_named<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> std::thread::JoinHandle<T> {
+    threadkit::diagnostics::enable();
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(f)

@@ -1,0 +1,35 @@
+//! Queues: Python's `queue` module — [`Queue`], [`LifoQueue`], [`PriorityQueue`],
+//! [`SimpleQueue`] — with `task_done`/`join`, Python 3.13's `shutdown`, and the
+//! guarantee that a value that could not be enqueued is handed back, never lost.
+//!
+//! ```text
+//! storage      FIFO bounded: array ring (ring.rs)      lock-free
+//!              FIFO unbounded: block list (segments.rs) lock-free
+//! blocking     core.rs: lock-free storage, parking on the queue, task
+//!              tracking, shutdown
+//!              locked_core.rs: LIFO and priority containers under a lock
+//!              with condition-variable waiting (Python's design)
+//! fronts       fifo.rs, lifo.rs, priority.rs, simple.rs (the API: api.rs)
+//! ```
+
+mod api;
+mod core;
+mod error;
+mod fifo;
+mod lifo;
+mod locked_core;
+mod priority;
+mod ring;
+mod segments;
+mod simple;
+mod storage;
+
+pub use api::Iter;
+pub use error::{
+    GetError, GetTimeoutError, JoinTimeoutError, MaxsizeError, PutError, PutTimeoutError,
+    TaskDoneError, TryGetError, TryPutError,
+};
+pub use fifo::Queue;
+pub use lifo::LifoQueue;
+pub use priority::PriorityQueue;
+pub use simple::SimpleQueue;

@@ -1,0 +1,159 @@
+//! Where a queue keeps its items: the lock-free FIFO storages ([`Ring`] when created
+//! bounded, [`Segments`] when created unbounded) behind one small trait the blocking
+//! layer uses, and the containers giving the LIFO and priority orders (which live under
+//! a lock, see `locked_core.rs`).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::error::MaxsizeError;
+use super::ring::Ring;
+use super::segments::Segments;
+
+/// What the blocking layer needs from a queue's storage.
+///
+/// `push` and `pop` never block. `len`, `is_full` and `pushed` must be lock-free: they
+/// run inside the parking lot's `validate` step.
+pub(crate) trait Storage<T> {
+    /// Adds a value, or hands it back if the storage is at its limit.
+    fn push(&self, value: T) -> Result<(), T>;
+    /// Removes the next value in the storage's order.
+    fn pop(&self) -> Option<T>;
+    /// The number of values held.
+    fn len(&self) -> usize;
+    /// Whether a push would fail for lack of room.
+    fn is_full(&self) -> bool;
+    /// How many values were ever pushed.
+    fn pushed(&self) -> u64;
+    /// The maximum length (0 = unbounded).
+    fn limit(&self) -> usize;
+    /// Changes the maximum length (0 = unbounded).
+    fn set_limit(&self, limit: usize) -> Result<(), MaxsizeError>;
+}
+
+/// FIFO storage: a ring for queues created bounded, a segment list otherwise.
+pub(crate) enum Fifo<T> {
+    Ring(Ring<T>),
+    Segments(Segments<T>),
+}
+
+impl<T> Fifo<T> {
+    /// Storage for a queue of `maxsize` (0 = unbounded).
+    pub(crate) fn new(maxsize: usize) -> Self {
+        if maxsize == 0 {
+            Fifo::Segments(Segments::new())
+        } else {
+            Fifo::Ring(Ring::new(maxsize))
+        }
+    }
+
+    /// Unbounded storage whose limit can later be set and changed freely.
+    pub(crate) fn growable(maxsize: usize) -> Self {
+        let segments = Segments::new();
+        segments.set_limit(maxsize);
+        Fifo::Segments(segments)
+    }
+}
+
+impl<T> Storage<T> for Fifo<T> {
+    #[inline]
+    fn push(&self, value: T) -> Result<(), T> {
+        match self {
+            Fifo::Ring(ring) => ring.push(value),
+            Fifo::Segments(segments) => segments.push(value),
+        }
+    }
+
+    #[inline]
+    fn pop(&self) -> Option<T> {
+        match self {
+            Fifo::Ring(ring) => ring.pop(),
+            Fifo::Segments(segments) => segments.pop(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Fifo::Ring(ring) => ring.len(),
+            Fifo::Segments(segments) => segments.len(),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        match self {
+            Fifo::Ring(ring) => ring.len() >= ring.limit(),
+            Fifo::Segments(segments) => {
+                let limit = segments.limit();
+                limit != 0 && segments.len() >= limit
+            }
+        }
+    }
+
+    fn pushed(&self) -> u64 {
+        match self {
+            Fifo::Ring(ring) => ring.pushed(),
+            Fifo::Segments(segments) => segments.pushed(),
+        }
+    }
+
+    fn limit(&self) -> usize {
+        match self {
+            Fifo::Ring(ring) => ring.limit(),
+            Fifo::Segments(segments) => segments.limit(),
+        }
+    }
+
+    fn set_limit(&self, limit: usize) -> Result<(), MaxsizeError> {
+        match self {
+            Fifo::Ring(ring) if limit == 0 || limit > ring.capacity() => Err(MaxsizeError {
+                requested: limit,
+                capacity: ring.capacity(),
+            }),
+            Fifo::Ring(ring) => {
+                ring.set_limit(limit);
+                Ok(())
+            }
+            Fifo::Segments(segments) => {
+                segments.set_limit(limit);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A container giving the LIFO or priority order.
+pub(crate) trait Container<T>: Default {
+    fn put(&mut self, value: T);
+    fn take(&mut self) -> Option<T>;
+    fn count(&self) -> usize;
+}
+
+/// Last in, first out.
+impl<T> Container<T> for Vec<T> {
+    fn put(&mut self, value: T) {
+        self.push(value);
+    }
+
+    fn take(&mut self) -> Option<T> {
+        self.pop()
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Smallest first (a min-heap, like Python's `heapq`).
+impl<T: Ord> Container<T> for BinaryHeap<Reverse<T>> {
+    fn put(&mut self, value: T) {
+        self.push(Reverse(value));
+    }
+
+    fn take(&mut self) -> Option<T> {
+        self.pop().map(|Reverse(value)| value)
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}

@@ -190,3 +190,176 @@ fn bench_lists_workloads_and_rejects_unknown_filters() {
         Some(2)
     );
 }
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("threadkit-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn bench_draws_a_valid_svg_chart_and_markdown() {
+    let svg = temp_path("chart.svg");
+    let markdown = temp_path("bench.md");
+    let output = threadkit(&[
+        "bench",
+        "--quick",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--markdown",
+        markdown.to_str().unwrap(),
+        "size/lock",
+        "event/wait-set",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let bars = root
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .count();
+    assert!(
+        bars >= 7,
+        "a bar per implementation (and the legend): {bars}"
+    );
+    assert!(
+        text.contains("size/lock") && text.contains("event/wait-set") && text.contains("cores")
+    );
+    assert!(text.contains("Mutex+Condvar"));
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    assert!(md.starts_with("# Benchmarks"));
+    assert!(md.contains("| size/lock | ≤ 8 bytes |"), "{md}");
+    assert!(
+        md.contains("--markdown BENCHMARKS.md"),
+        "says how to regenerate it"
+    );
+    std::fs::remove_file(&svg).ok();
+    std::fs::remove_file(&markdown).ok();
+}
+
+#[test]
+fn bench_compares_with_a_baseline() {
+    let saved = temp_path("baseline.json");
+    // A baseline in which threadkit was implausibly fast: the new run must flag it.
+    let baseline = serde_json::json!({
+        "machine": {"cpu": "x", "cores": 2, "os": "linux", "rustc": "r"},
+        "rows": [
+            {"workload": "event/wait-set", "impl": "threadkit", "unit": "ns/op", "median": 0.0001, "min": 0.0001, "max": 0.0001},
+            {"workload": "event/wait-set", "impl": "std Mutex+Condvar", "unit": "ns/op", "median": 1e9, "min": 1e9, "max": 1e9}
+        ]
+    });
+    std::fs::write(&saved, baseline.to_string()).unwrap();
+    let output = threadkit(&[
+        "bench",
+        "--quick",
+        "--baseline",
+        saved.to_str().unwrap(),
+        "event/wait-set",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(text.contains("compared with the baseline"), "{text}");
+    let threadkit_line = text
+        .lines()
+        .find(|l| l.contains("event/wait-set") && l.contains(" threadkit "))
+        .unwrap();
+    assert!(threadkit_line.contains("REGRESSION"), "{threadkit_line}");
+    let std_line = text
+        .lines()
+        .find(|l| l.contains("event/wait-set") && l.contains("std Mutex"))
+        .unwrap();
+    assert!(std_line.contains("improved"), "{std_line}");
+    std::fs::remove_file(&saved).ok();
+
+    let missing = threadkit(&["bench", "--baseline", "/nonexistent/run.json", "size"]);
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read baseline"));
+}
+
+#[test]
+fn threads_option_adds_contended_variants() {
+    let listed = stdout(&threadkit(&["bench", "--list", "--threads", "8"]));
+    for name in [
+        "lock/contended-8",
+        "semaphore/8threads-2permits",
+        "queue/mpmc-8p8c-bounded",
+    ] {
+        assert!(listed.contains(name), "{name} missing from:\n{listed}");
+    }
+    assert_eq!(
+        threadkit(&["bench", "--threads", "1", "--list"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = threadkit(&["completions", shell]);
+        assert!(output.status.success());
+        let script = stdout(&output);
+        assert!(
+            script.contains("threadkit") && script.contains("tour") && script.contains("bench"),
+            "{shell}"
+        );
+    }
+    assert_eq!(
+        threadkit(&["completions", "cmd.exe"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn help_explains_with_examples() {
+    for args in [&["--help"][..], &["tour", "--help"], &["bench", "--help"]] {
+        let text = stdout(&threadkit(args));
+        assert!(text.contains("Examples:"), "{args:?}:\n{text}");
+    }
+}
+
+/// Colour appears on a terminal and not when piped: the tour runs under a
+/// pseudo-terminal made by `script` (util-linux).
+#[test]
+fn colour_only_on_a_terminal() {
+    let binary = env!("CARGO_BIN_EXE_threadkit");
+    let output = Command::new("script")
+        .args(["-qec", &format!("{binary} tour --scene rlock"), "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("`script` (util-linux) runs the tour under a pseudo-terminal");
+    let on_terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        on_terminal.contains("\u{1b}[32m✔"),
+        "green verdicts on a terminal:\n{on_terminal:?}"
+    );
+
+    let no_color = Command::new("script")
+        .args(["-qec", &format!("{binary} tour --scene rlock"), "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'),
+        "NO_COLOR is respected"
+    );
+
+    let piped = Command::new(binary)
+        .args(["tour", "--scene", "rlock"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'),
+        "no colour when piped"
+    );
+}

@@ -51,8 +51,61 @@ pub struct Document<'a> {
     pub machine: &'a Machine,
     pub quick: bool,
     pub repetitions: usize,
-    pub rows: &'a [Row],
+    pub rows: Vec<&'a Row>,
+    pub targets: Vec<&'a TargetResult>,
+}
+
+/// One measured workload: its rows, evaluated targets, and where the targets sit on
+/// the chart's ratio-to-best-peer axis.
+#[derive(Debug, Clone)]
+pub struct WorkloadResult {
+    pub name: &'static str,
+    pub what: &'static str,
+    pub rows: Vec<Row>,
     pub targets: Vec<TargetResult>,
+    pub target_markers: Vec<f64>,
+}
+
+impl WorkloadResult {
+    /// Evaluates `targets` on `rows`.
+    pub fn new(name: &'static str, what: &'static str, rows: Vec<Row>, targets: &[Target]) -> Self {
+        let evaluated = targets
+            .iter()
+            .filter_map(|&t| evaluate(name, &rows, t))
+            .collect();
+        let target_markers = targets.iter().filter_map(|&t| marker(&rows, t)).collect();
+        Self {
+            name,
+            what,
+            rows,
+            targets: evaluated,
+            target_markers,
+        }
+    }
+
+    /// The unit of the workload's figures.
+    pub fn unit(&self) -> &'static str {
+        self.rows.first().map_or("", |row| row.unit)
+    }
+}
+
+/// Where a target sits as a ratio to the best peer.
+fn marker(rows: &[Row], target: Target) -> Option<f64> {
+    let best = best_peer(rows)?.median;
+    if best <= 0.0 {
+        return None;
+    }
+    match target {
+        Target::Ratio { peer: None, max } => Some(max),
+        Target::Ratio {
+            peer: Some(name),
+            max,
+        } => {
+            let reference = rows.iter().find(|row| row.implementation == name)?;
+            Some(max * reference.median / best)
+        }
+        Target::Absolute { max } => Some(max / best),
+    }
 }
 
 /// A target evaluated against a run.
@@ -109,14 +162,10 @@ pub fn hooks_cost(rows: &[Row]) -> Option<f64> {
 }
 
 /// Renders one workload as text.
-pub fn render(
-    workload: &'static str,
-    what: &str,
-    rows: &[Row],
-    targets: &[TargetResult],
-) -> String {
+pub fn render(result: &WorkloadResult) -> String {
+    let (workload, what, rows, targets) = (result.name, result.what, &result.rows, &result.targets);
     let mut out = String::new();
-    let unit = rows.first().map_or("", |row| row.unit);
+    let unit = result.unit();
     let _ = writeln!(out, "{workload}  ({unit}; {what})");
     let best = best_peer(rows).map(|row| row.median);
     let width = rows
@@ -159,6 +208,105 @@ pub fn render(
         };
         let verdict = if target.met { "met" } else { "NOT met" };
         let _ = writeln!(out, "  target {}: {measured} — {verdict}", target.target);
+    }
+    out
+}
+
+/// Renders a whole run as BENCHMARKS.md: how to regenerate it, the chart, every
+/// target with its verdict, the cost of the diagnostics hooks, every workload's table,
+/// and the notes kept in `notes` (hand-written explanations).
+pub fn markdown(
+    machine: &Machine,
+    quick: bool,
+    svg_path: Option<&str>,
+    results: &[WorkloadResult],
+    notes: &str,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "One {} run of `threadkit bench` on {machine}: every implementation of a workload runs in \
+         the same process, interleaved, and is summarized by the median of its samples (lower is \
+         better). Regenerate this file with:\n",
+        if quick { "quick" } else { "full" }
+    );
+    let _ = writeln!(
+        out,
+        "```sh\ncargo run --release --bin threadkit -- bench --json target/bench.json --svg docs/bench.svg --markdown BENCHMARKS.md\n```\n"
+    );
+    if let Some(svg) = svg_path {
+        let _ = writeln!(
+            out,
+            "![Ratio of each implementation to the best peer, per workload]({svg})\n"
+        );
+    }
+    let _ = writeln!(out, "## Targets\n");
+    let _ = writeln!(
+        out,
+        "| workload | target | measured | verdict |\n|---|---|---|---|"
+    );
+    for target in results.iter().flat_map(|r| &r.targets) {
+        let measured = if target.target.contains('×') {
+            format!("{:.2}×", target.measured)
+        } else {
+            figure(target.measured)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {measured} | {} |",
+            target.workload,
+            target.target.replace('|', "\\|"),
+            if target.met { "met" } else { "**not met**" }
+        );
+    }
+    let hooks: Vec<_> = results
+        .iter()
+        .filter_map(|r| Some((r.name, hooks_cost(&r.rows)?)))
+        .collect();
+    if !hooks.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Cost of the diagnostics hooks while off\n\nthreadkit's median over the same sources \
+             compiled without the hooks (`crates/threadkit-nohooks`), measured in the same run; target ≤ 1.05.\n"
+        );
+        let _ = writeln!(out, "| workload | hooks off / compiled out |\n|---|---|");
+        for (name, cost) in hooks {
+            let _ = writeln!(out, "| {name} | {cost:.3} |");
+        }
+    }
+    if !notes.trim().is_empty() {
+        let _ = writeln!(out, "\n{}", notes.trim());
+    }
+    let _ = writeln!(out, "\n## Every workload\n");
+    for result in results {
+        let _ = writeln!(
+            out,
+            "### {} ({}; {})\n",
+            result.name,
+            result.unit(),
+            result.what
+        );
+        let best = best_peer(&result.rows).map(|row| row.median);
+        let _ = writeln!(
+            out,
+            "| implementation | median | min | max | / best peer |\n|---|---|---|---|---|"
+        );
+        for row in &result.rows {
+            let ratio = match (row.role, best) {
+                (Role::Peer, _) | (_, None) => String::new(),
+                (_, Some(best)) => format!("{:.2}×", row.median / best),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {ratio} |",
+                row.implementation.replace('|', "\\|"),
+                figure(row.median),
+                figure(row.min),
+                figure(row.max)
+            );
+        }
+        let _ = writeln!(out);
     }
     out
 }

@@ -33,11 +33,18 @@ pub struct TourArgs {
 pub fn all_scenes() -> Vec<Scene> {
     let mut all = scenes::core::scenes();
     all.extend(scenes::queues::scenes());
+    #[cfg(target_os = "linux")]
+    all.extend(scenes::ipc::scenes());
     all
 }
 
 /// Runs the tour; returns the exit code (1 if a scene's verdict failed).
 pub fn main(args: &TourArgs) -> crate::bench::anyhow_free::Result {
+    // The second process of the cross-process scene.
+    #[cfg(target_os = "linux")]
+    if let Some(code) = scenes::ipc::child_main() {
+        return Ok(code);
+    }
     let all = all_scenes();
     if args.list {
         for scene in &all {

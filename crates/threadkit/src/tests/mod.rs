@@ -1,8 +1,8 @@
 //! loom models of every primitive's protocol (`RUSTFLAGS="--cfg loom" cargo test
 //! --release -p threadkit --lib`; bound the search with `LOOM_MAX_PREEMPTIONS`).
 //!
-//! Under loom the parking table has two buckets (so keys share queues), spinning is
-//! off, and a timed wait may give up at any point: the models cover timeouts racing
+//! Under loom the parking table has one bucket (so every key shares its queue), spinning
+//! is off, and a timed wait may give up at any point: the models cover timeouts racing
 //! wake-ups without relying on real time.
 
 mod loom_barrier;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::bench::Config;
 use crate::bench::harness::{Role, Target, Workload};
 use crate::bench::run;
 use crate::bench::subjects::{
@@ -12,15 +13,15 @@ use crate::bench::subjects::{
     nohooks_subject as nohooks, threadkit_subject as tk,
 };
 
-pub fn workloads() -> Vec<Workload> {
-    vec![
+pub fn workloads(config: &Config) -> Vec<Workload> {
+    let mut all = vec![
         lock_uncontended(),
         lock_contended(2, "lock/contended-2"),
         lock_contended(4, "lock/contended-4"),
         rlock("rlock/first", false, 1.0),
         rlock("rlock/nested", true, 1.2),
         semaphore_uncontended(),
-        semaphore_contended(),
+        semaphore_contended(4, "semaphore/4threads-2permits"),
         event_wait_set(),
         event_pingpong(),
         condition_pingpong(),
@@ -133,7 +134,19 @@ pub fn workloads() -> Vec<Workload> {
             ],
             f64::INFINITY,
         ),
-    ]
+    ];
+    if let Some(threads) = config.threads {
+        let lock = leak(format!("lock/contended-{threads}"));
+        let semaphore = leak(format!("semaphore/{threads}threads-2permits"));
+        all.push(lock_contended(threads, lock));
+        all.push(semaphore_contended(threads, semaphore));
+    }
+    all
+}
+
+/// A workload name made at run time (`--threads`); leaked once per run.
+pub fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
 }
 
 fn uncontended<M: BenchMutex>() -> impl FnMut(u64) -> Duration {
@@ -275,39 +288,35 @@ fn semaphore_uncontended() -> Workload {
     )
 }
 
-fn semaphore_shared<S: BenchSemaphore>() -> impl FnMut(u64) -> Duration {
+fn semaphore_shared<S: BenchSemaphore>(threads: usize) -> impl FnMut(u64) -> Duration {
     move |iters| {
         let semaphore = S::create(2);
-        run::parallel(4, iters, |_| semaphore.acquire_release())
+        run::parallel(threads, iters, |_| semaphore.acquire_release())
     }
 }
 
-fn semaphore_contended() -> Workload {
-    Workload::new(
-        "semaphore/4threads-2permits",
-        "ns/op",
-        "4 threads sharing 2 permits",
-    )
-    .timed(
-        "threadkit",
-        Role::Subject,
-        semaphore_shared::<tk::Semaphore>(),
-    )
-    .timed(
-        "threadkit (hooks compiled out)",
-        Role::HooksOff,
-        semaphore_shared::<nohooks::Semaphore>(),
-    )
-    .timed(
-        "std Mutex+Condvar",
-        Role::Peer,
-        semaphore_shared::<StdSemaphore>(),
-    )
-    .timed(
-        "parking_lot Mutex+Condvar",
-        Role::Peer,
-        semaphore_shared::<ParkingLotSemaphore>(),
-    )
+fn semaphore_contended(threads: usize, name: &'static str) -> Workload {
+    Workload::new(name, "ns/op", "threads sharing 2 permits")
+        .timed(
+            "threadkit",
+            Role::Subject,
+            semaphore_shared::<tk::Semaphore>(threads),
+        )
+        .timed(
+            "threadkit (hooks compiled out)",
+            Role::HooksOff,
+            semaphore_shared::<nohooks::Semaphore>(threads),
+        )
+        .timed(
+            "std Mutex+Condvar",
+            Role::Peer,
+            semaphore_shared::<StdSemaphore>(threads),
+        )
+        .timed(
+            "parking_lot Mutex+Condvar",
+            Role::Peer,
+            semaphore_shared::<ParkingLotSemaphore>(threads),
+        )
 }
 
 fn wait_set<E: BenchEvent>() -> impl FnMut(u64) -> Duration {

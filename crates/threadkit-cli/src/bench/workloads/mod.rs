@@ -1,2 +1,4 @@
 pub mod core;
+#[cfg(target_os = "linux")]
+pub mod ipc;
 pub mod queue;

@@ -7,6 +7,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::bench::Config;
 use crate::bench::harness::{Role, Target, Workload};
 use crate::bench::run;
 
@@ -356,7 +357,7 @@ impl TaskQueue for NoTasks {
     fn join(&self) {}
 }
 
-pub fn workloads() -> Vec<Workload> {
+pub fn workloads(config: &Config) -> Vec<Workload> {
     type Tk = threadkit::Queue<u64>;
     let spsc_bounded = Workload::new(
         "queue/spsc-bounded",
@@ -557,7 +558,7 @@ pub fn workloads() -> Vec<Workload> {
         transfer::<Crossbeam>(0, 1, 1),
     )
     .timed("std channel", Role::Peer, transfer::<StdChannel>(0, 1, 1));
-    vec![
+    let mut all = vec![
         spsc_bounded,
         spsc_unbounded,
         mpmc_bounded,
@@ -567,5 +568,27 @@ pub fn workloads() -> Vec<Workload> {
         lifo,
         priority,
         simple,
-    ]
+    ];
+    if let Some(threads) = config.threads {
+        let name = super::core::leak(format!("queue/mpmc-{threads}p{threads}c-bounded"));
+        all.push(
+            Workload::new(name, "ns/item", "producers and consumers, capacity 1024")
+                .timed(
+                    "threadkit",
+                    Role::Subject,
+                    transfer::<Tk>(1024, threads, threads),
+                )
+                .timed(
+                    "crossbeam bounded",
+                    Role::Peer,
+                    transfer::<Crossbeam>(1024, threads, threads),
+                )
+                .timed(
+                    "flume bounded",
+                    Role::Peer,
+                    transfer::<Flume>(1024, threads, threads),
+                ),
+        );
+    }
+    all
 }

@@ -1,0 +1,336 @@
+//! [`Lock`]: a named lock shared between processes, robust to its holder's death.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use crate::error::{AcquireError, Kind, OpenError, ReleaseError};
+use crate::name::Name;
+use crate::options::Options;
+use crate::sys::layout::LockBody;
+use crate::sys::robust::{Acquired, CellGuard};
+use crate::sys::shm::Shared;
+
+/// Data that can live in shared memory and be protected by a [`Lock`]: `Copy`, with no
+/// pointers or references, and valid for every bit pattern — so that what another
+/// process wrote, or half-wrote before it died, is always a valid value. Integers,
+/// floats, arrays of them, and structs deriving `bytemuck::AnyBitPattern` qualify.
+pub trait Shareable: bytemuck::AnyBitPattern + Send {}
+
+impl<T: bytemuck::AnyBitPattern + Send> Shareable for T {}
+
+/// A mutual-exclusion lock shared by name between processes: `threading.Lock` for
+/// processes, and when it protects data (`Lock<u64>`, `Lock<[u8; 64]>`, …), a
+/// `Mutex<T>` whose data lives in shared memory.
+///
+/// Any process that knows the name can [`open`](Self::open) it; one
+/// [`create`](Self::create)s it first (or everyone calls
+/// [`open_or_create`](Self::open_or_create)). `acquire()` blocks until the lock is free
+/// and returns a guard that releases it when dropped; `try_acquire()`,
+/// `acquire_timeout()` and `acquire_deadline()` give up instead of blocking forever.
+///
+/// **The lock survives its holder's death.** If the thread holding it dies — its
+/// process killed with `SIGKILL`, crashed, or the thread exited — the next acquirer
+/// gets the lock, and its guard's [`owner_died`](LockGuard::owner_died) says so: the
+/// dead holder may have left the data half-updated, and the new holder decides whether
+/// it is consistent (and repairs it if needed). The lock itself is usable again at
+/// once. It is a process-shared robust pthread mutex (`PTHREAD_MUTEX_ROBUST`): the
+/// kernel releases the locks of a dying thread and wakes a waiter, so recovery takes
+/// no polling.
+///
+/// Uncontended, an acquisition and a release are one C library call each; contended,
+/// a waiter spins briefly on the owner word before blocking in the kernel.
+///
+/// # Differences from Python's threading
+///
+/// * The lock belongs to the thread that acquired it: only that thread may release it
+///   ([`ReleaseError::NotOwner`] otherwise), and acquiring it again from that thread is
+///   [`AcquireError::Deadlock`] instead of a hang. Guards are not `Send`.
+/// * Python's `multiprocessing.Lock` is an ownerless POSIX semaphore that stays locked
+///   forever if its holder dies (cpython#88304); this one is recovered.
+/// * `acquire(blocking, timeout)` is spelled `acquire`, `try_acquire`,
+///   `acquire_timeout(Duration)`, `acquire_deadline(Instant)`; a timeout too large for
+///   the clock waits forever.
+/// * For Python's pairing of `acquire()` and `release()`, detach the guard
+///   ([`LockGuard::detach`]) and call [`Lock::release`] later, from the same thread.
+///
+/// # Memory ordering
+///
+/// Everything a holder did before releasing the lock, in any process, happens-before
+/// everything the next holder does after acquiring it.
+///
+/// # Errors
+///
+/// Creating and opening fail with [`OpenError`] (bad names, a name of another kind, a
+/// data type of another size, permissions…); acquiring with [`AcquireError`].
+///
+/// # Examples
+///
+/// ```
+/// use threadkit_ipc::Lock;
+///
+/// let name = format!("doc-lock-{}", std::process::id());
+/// let lock = Lock::create(&name, 0u64)?; // a counter in shared memory
+/// // Another process would call `Lock::<u64>::open(&name)`.
+/// let other = Lock::<u64>::open(&name)?;
+/// {
+///     let mut counter = lock.acquire()?;
+///     assert!(!counter.owner_died());
+///     *counter += 1;
+///     assert!(other.try_acquire().is_err()); // held
+/// }
+/// assert_eq!(*other.acquire()?, 1);
+/// Lock::<u64>::unlink(&name)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Lock<T: Shareable = ()> {
+    shared: Shared<LockBody<T>>,
+}
+
+impl<T: Shareable> Lock<T> {
+    /// Creates the lock `name`, unlocked, protecting `value`, with the default
+    /// [`Options`] (mode `0o600`, no priority inheritance).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::AlreadyExists`] if the name is taken, [`OpenError::InvalidName`],
+    /// and system failures.
+    pub fn create(name: &str, value: T) -> Result<Self, OpenError> {
+        Self::create_with(name, value, Options::new())
+    }
+
+    /// Creates the lock `name` with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create), and [`OpenError::InvalidMode`].
+    pub fn create_with(name: &str, value: T, options: Options) -> Result<Self, OpenError> {
+        let name = Name::new(name)?;
+        Shared::create(
+            &name,
+            Kind::Lock,
+            options.mode,
+            (options.priority_inheritance, value),
+        )
+        .map(|shared| Self { shared })
+    }
+
+    /// Opens the existing lock `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::NotFound`]; [`OpenError::WrongKind`] if the name holds another
+    /// kind of object; [`OpenError::DataLayout`] if its data is not a `T`;
+    /// [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
+    /// [`OpenError::PermissionDenied`], [`OpenError::InvalidName`]…
+    pub fn open(name: &str) -> Result<Self, OpenError> {
+        let name = Name::new(name)?;
+        Shared::open(&name, Kind::Lock).map(|shared| Self { shared })
+    }
+
+    /// Opens the lock `name`, creating it (protecting `value`) if it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open) and [`create`](Self::create).
+    pub fn open_or_create(name: &str, value: T) -> Result<Self, OpenError> {
+        Self::open_or_create_with(name, value, Options::new())
+    }
+
+    /// Opens the lock `name`, creating it with `options` if it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open) and [`create_with`](Self::create_with).
+    pub fn open_or_create_with(name: &str, value: T, options: Options) -> Result<Self, OpenError> {
+        let name = Name::new(name)?;
+        Shared::open_or_create(
+            &name,
+            Kind::Lock,
+            options.mode,
+            (options.priority_inheritance, value),
+        )
+        .map(|(shared, _created)| Self { shared })
+    }
+
+    /// Removes the name `name` (which must be a lock protecting a `T`). Processes that
+    /// have the lock open keep sharing it — it still works for them, and its memory
+    /// is freed when the last one closes it — but `open` no longer finds it, and
+    /// `create` makes a new, separate lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open): nothing is removed unless the name holds a lock of
+    /// this data type.
+    pub fn unlink(name: &str) -> Result<(), OpenError> {
+        let name = Name::new(name)?;
+        Shared::<LockBody<T>>::unlink(&name, Kind::Lock)
+    }
+
+    /// Acquires the lock, blocking until it is free.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Deadlock`] if this thread holds it already;
+    /// [`AcquireError::NotRecoverable`] if C code sharing the lock left it unusable.
+    #[inline]
+    pub fn acquire(&self) -> Result<LockGuard<'_, T>, AcquireError> {
+        self.guard(self.shared.body().mutex.lock(None))
+    }
+
+    /// Acquires the lock if it is free right now.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::WouldBlock`] if it is held; otherwise as [`acquire`](Self::acquire).
+    #[inline]
+    pub fn try_acquire(&self) -> Result<LockGuard<'_, T>, AcquireError> {
+        self.guard(self.shared.body().mutex.try_lock())
+    }
+
+    /// Acquires the lock, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Timeout`]; otherwise as [`acquire`](Self::acquire).
+    #[inline]
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_, T>, AcquireError> {
+        let deadline = crate::time::deadline_after(timeout);
+        self.guard(self.shared.body().mutex.lock(deadline))
+    }
+
+    /// Acquires the lock, waiting until `deadline` at the latest.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Timeout`]; otherwise as [`acquire`](Self::acquire).
+    #[inline]
+    pub fn acquire_deadline(&self, deadline: Instant) -> Result<LockGuard<'_, T>, AcquireError> {
+        self.guard(self.shared.body().mutex.lock(Some(deadline)))
+    }
+
+    /// Whether the lock is held, by any thread of any process. A momentary snapshot;
+    /// a lock whose holder died reads as held until someone acquires it again.
+    pub fn is_locked(&self) -> bool {
+        self.shared.body().mutex.is_locked()
+    }
+
+    /// The lock's name (without a leading `/`).
+    pub fn name(&self) -> &str {
+        self.shared.name()
+    }
+
+    #[inline]
+    fn guard(
+        &self,
+        acquired: Result<Acquired, AcquireError>,
+    ) -> Result<LockGuard<'_, T>, AcquireError> {
+        let acquired = acquired?;
+        Ok(LockGuard {
+            inner: self.shared.body().guard(acquired),
+            owner_died: acquired.owner_died,
+        })
+    }
+}
+
+impl Lock<()> {
+    /// Releases the lock held by this thread without a guard (after
+    /// [`LockGuard::detach`]): Python's `Lock.release()`.
+    ///
+    /// Only `Lock<()>` has this: a lock protecting data is released by dropping its
+    /// guard.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::NotLocked`] if the lock is not held,
+    /// [`ReleaseError::NotOwner`] if another thread (here or in another process) holds
+    /// it, [`ReleaseError::HeldByGuard`] if this thread holds it through a live guard.
+    /// Nothing changes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threadkit_ipc::{Lock, ReleaseError};
+    ///
+    /// let name = format!("doc-release-{}", std::process::id());
+    /// let lock = Lock::create(&name, ())?;
+    /// lock.acquire()?.detach();
+    /// assert!(lock.is_locked());
+    /// lock.release()?;
+    /// assert_eq!(lock.release(), Err(ReleaseError::NotLocked));
+    /// Lock::<()>::unlink(&name)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        self.shared.body().mutex.release_detached()
+    }
+}
+
+impl<T: Shareable> fmt::Debug for Lock<T> {
+    /// Never blocks, and never reads the data (that would need the lock).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("name", &self.name())
+            .field("locked", &self.is_locked())
+            .finish()
+    }
+}
+
+/// Access to a [`Lock`]'s data; the lock is released when the guard is dropped.
+///
+/// A guard stays on the thread that acquired the lock (it is not `Send`):
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let lock = threadkit_ipc::Lock::create("doc-guard-not-send", 0u8).unwrap();
+/// send(lock.acquire().unwrap());
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a, T: Shareable> {
+    inner: CellGuard<'a, T>,
+    owner_died: bool,
+}
+
+impl<T: Shareable> LockGuard<'_, T> {
+    /// Whether the previous holder died holding the lock (its process was killed or
+    /// crashed, or its thread exited). The data may be half-updated: check it, and
+    /// repair it if needed. The lock itself is consistent again; if this holder dies
+    /// too, the next acquirer is told in turn.
+    pub fn owner_died(&self) -> bool {
+        self.owner_died
+    }
+}
+
+impl LockGuard<'_, ()> {
+    /// Drops the guard but keeps the lock held, for Python-style code that releases it
+    /// later with [`Lock::release`] (from this same thread). If the thread ends
+    /// without releasing it, the next acquirer is told the owner died.
+    pub fn detach(self) {
+        self.inner.detach();
+    }
+}
+
+impl<T: Shareable> Deref for LockGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Shareable> DerefMut for LockGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: Shareable + fmt::Debug> fmt::Debug for LockGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("data", &**self)
+            .field("owner_died", &self.owner_died)
+            .finish()
+    }
+}

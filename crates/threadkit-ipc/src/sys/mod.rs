@@ -1,0 +1,9 @@
+//! The low layer: everything that talks to the C library and the kernel (shared
+//! memory, robust pthread mutexes, futexes, process identity), the layouts of the
+//! shared objects, and the only place in the crate with `unsafe`.
+
+pub(crate) mod futex;
+pub(crate) mod layout;
+pub(crate) mod process;
+pub(crate) mod robust;
+pub(crate) mod shm;

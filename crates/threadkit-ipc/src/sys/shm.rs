@@ -1,0 +1,519 @@
+//! Named shared-memory objects: `shm_open` + `mmap`, a header that says what the
+//! object is, and the create / open / unlink protocol.
+//!
+//! Layout of every object (offsets in bytes):
+//!
+//! ```text
+//!   0   header (64 bytes): magic, layout version, kind, ABI, ready, body size, layout word
+//!  64   body: the primitive's state (see layout.rs), 64-byte aligned
+//! ```
+//!
+//! Creation is exclusive (`O_CREAT | O_EXCL`), then: set the mode (not left to the
+//! umask), size the object, map it, write the magic, initialize the body, write the
+//! rest of the header, and last set `ready` (release) and wake openers. An opener
+//! maps what it finds and waits (bounded) for `ready` before checking the header, so
+//! it never sees a half-made object; a creator that dies half-way leaves an object
+//! that opens as `Incomplete`.
+
+use std::marker::PhantomData;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Kind, OpenError};
+use crate::name::Name;
+use crate::sys::futex;
+
+/// "tkipc\0v1" as a native-endian number: a byte-swapped reading does not match.
+const MAGIC: u64 = u64::from_ne_bytes(*b"tkipc\0v1");
+/// The layout version this build reads and writes.
+pub(crate) const LAYOUT_VERSION: u32 = 1;
+/// Where the body starts.
+const HEADER_SIZE: usize = 64;
+/// `Header::ready` once the object is complete.
+const READY: u32 = 1;
+/// How long an opener waits for a creator to finish.
+const INIT_WAIT: Duration = Duration::from_secs(1);
+
+/// What must agree between all processes sharing an object besides the layout
+/// version: the C library (its pthread types), their size, and the pointer width.
+const ABI: u32 = {
+    let libc_flavour: u32 = if cfg!(target_env = "gnu") {
+        1
+    } else if cfg!(target_env = "musl") {
+        2
+    } else {
+        3
+    };
+    (libc_flavour << 24)
+        | ((size_of::<usize>() as u32) << 16)
+        | (size_of::<libc::pthread_mutex_t>() as u32)
+};
+
+/// The first 64 bytes of every object. Atomics: openers read while a creator writes.
+#[repr(C)]
+struct Header {
+    magic: AtomicU64,
+    version: AtomicU32,
+    kind: AtomicU32,
+    abi: AtomicU32,
+    /// 0 while the creator initializes, [`READY`] after; openers futex-wait on it.
+    ready: AtomicU32,
+    body_size: AtomicU64,
+    /// Kind-specific (a lock's data size and alignment).
+    layout: AtomicU64,
+}
+
+const _: () = assert!(size_of::<Header>() <= HEADER_SIZE);
+
+/// The state of a shared object, after its header.
+///
+/// # Safety
+///
+/// Implementors are `#[repr(C)]`, aligned to at most 64 bytes, and valid for every bit
+/// pattern (atomics, and `UnsafeCell`s of C mutexes and of plain data), so that a
+/// reference to a mapped body is sound whatever the other processes wrote into it.
+pub(crate) unsafe trait Body: Sync + Sized {
+    /// What `init` needs.
+    type Init: Copy;
+
+    /// A kind-specific word that openers check (say, the data's size and alignment).
+    fn layout() -> u64 {
+        0
+    }
+
+    /// The error for an object whose layout word is `found`.
+    fn layout_error(name: &Name, _found: u64) -> OpenError {
+        OpenError::Corrupt {
+            name: name.as_str().to_owned(),
+            what: "its layout word does not match its kind",
+        }
+    }
+
+    /// Initializes a zeroed body; an error is an errno.
+    ///
+    /// # Safety
+    ///
+    /// Nobody else uses the body yet.
+    unsafe fn init(&self, init: Self::Init) -> Result<(), i32>;
+
+    /// Whether a thread of this process may hold a lock inside the body right now
+    /// (then the mapping must outlive the handle; see `Shared`'s `Drop`).
+    fn pinned(&self) -> bool {
+        false
+    }
+}
+
+/// A mapped shared object whose body is a `B`. Unmapped on drop (unless pinned).
+pub(crate) struct Shared<B: Body> {
+    base: NonNull<u8>,
+    len: usize,
+    name: Name,
+    _body: PhantomData<B>,
+}
+
+// SAFETY: the mapping is plain memory, valid until this handle unmaps it on drop; the
+// body is made for sharing between threads (B: Sync) and processes.
+unsafe impl<B: Body> Send for Shared<B> {}
+// SAFETY: as above: `&Shared` only gives `&B`, and B is Sync.
+unsafe impl<B: Body> Sync for Shared<B> {}
+
+impl<B: Body> Shared<B> {
+    /// Creates a new object named `name` (it must not exist yet).
+    pub(crate) fn create(
+        name: &Name,
+        kind: Kind,
+        mode: u32,
+        init: B::Init,
+    ) -> Result<Self, OpenError> {
+        const { assert!(align_of::<B>() <= HEADER_SIZE) };
+        if mode & !0o777 != 0 {
+            return Err(OpenError::InvalidMode { mode });
+        }
+        let fd = shm_open(
+            name,
+            libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
+            mode,
+        )?;
+        let created = Self::initialize(fd, name, kind, mode, init);
+        if created.is_err() {
+            // SAFETY: the name is a valid C string; we made the object, so we remove it.
+            unsafe { libc::shm_unlink(name.c_name().as_ptr()) };
+        }
+        created
+    }
+
+    fn initialize(
+        fd: OwnedFd,
+        name: &Name,
+        kind: Kind,
+        mode: u32,
+        init: B::Init,
+    ) -> Result<Self, OpenError> {
+        let len = HEADER_SIZE + size_of::<B>();
+        // SAFETY: `fd` is an open descriptor; fchmod sets the permission bits exactly
+        // (shm_open's mode is filtered by the umask).
+        if unsafe { libc::fchmod(fd.as_raw_fd(), mode as libc::mode_t) } != 0 {
+            return Err(os_error(name, "fchmod", last_errno()));
+        }
+        let size = libc::off_t::try_from(len).expect("object sizes are small");
+        // SAFETY: `fd` is an open descriptor for a shared memory object we created.
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), size) } != 0 {
+            return Err(os_error(name, "ftruncate", last_errno()));
+        }
+        let shared = Self::map(&fd, len, name)?;
+        let header = shared.header();
+        header.magic.store(MAGIC, Ordering::Relaxed);
+        // SAFETY: the object was created exclusively a moment ago and is not ready, so
+        // no other process uses its body (openers wait for `ready`).
+        unsafe { shared.body().init(init) }
+            .map_err(|errno| os_error(name, "pthread_mutex_init", errno))?;
+        header.version.store(LAYOUT_VERSION, Ordering::Relaxed);
+        header.kind.store(kind.code(), Ordering::Relaxed);
+        header.abi.store(ABI, Ordering::Relaxed);
+        header
+            .body_size
+            .store(size_of::<B>() as u64, Ordering::Relaxed);
+        header.layout.store(B::layout(), Ordering::Relaxed);
+        header.ready.store(READY, Ordering::Release);
+        futex::wake_all(&header.ready);
+        Ok(shared)
+    }
+
+    /// Opens the existing object named `name`, which must be a `kind`.
+    pub(crate) fn open(name: &Name, kind: Kind) -> Result<Self, OpenError> {
+        let fd = shm_open(name, libc::O_RDWR | libc::O_CLOEXEC, 0)?;
+        let deadline = Instant::now() + INIT_WAIT;
+        // A creator sizes the object right after creating it.
+        let len = loop {
+            let len = file_size(&fd, name)?;
+            if len >= HEADER_SIZE {
+                break len;
+            }
+            if Instant::now() >= deadline {
+                return Err(OpenError::Incomplete {
+                    name: name.as_str().to_owned(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let shared = Self::map(&fd, len, name)?;
+        shared.wait_ready(deadline)?;
+        shared.validate(kind)?;
+        Ok(shared)
+    }
+
+    /// Opens the object named `name`, creating it if it does not exist; also says
+    /// whether this call created it.
+    pub(crate) fn open_or_create(
+        name: &Name,
+        kind: Kind,
+        mode: u32,
+        init: B::Init,
+    ) -> Result<(Self, bool), OpenError> {
+        // Another process may create or unlink the name between our attempts; a few
+        // rounds settle any realistic race.
+        let mut last = None;
+        for _ in 0..16 {
+            match Self::create(name, kind, mode, init) {
+                Ok(shared) => return Ok((shared, true)),
+                Err(OpenError::AlreadyExists { .. }) => {}
+                Err(error) => return Err(error),
+            }
+            match Self::open(name, kind) {
+                Ok(shared) => return Ok((shared, false)),
+                Err(error @ OpenError::NotFound { .. }) => last = Some(error),
+                Err(error) => return Err(error),
+            }
+        }
+        Err(last.expect("the loop ran"))
+    }
+
+    /// Removes `name` if it is a `kind` (checked first, so that no other kind of
+    /// object, nor one not made by threadkit-ipc, is removed by mistake).
+    pub(crate) fn unlink(name: &Name, kind: Kind) -> Result<(), OpenError> {
+        drop(Self::open(name, kind)?);
+        unlink(name)
+    }
+
+    /// The object's body.
+    #[inline]
+    pub(crate) fn body(&self) -> &B {
+        // SAFETY: the mapping holds HEADER_SIZE + size_of::<B>() bytes (checked when
+        // opening, made so when creating), is page-aligned so the body is aligned
+        // (B's alignment is at most HEADER_SIZE), stays mapped while `self` lives, and
+        // every bit pattern is a valid B (the `Body` contract).
+        unsafe { &*self.base.as_ptr().add(HEADER_SIZE).cast::<B>() }
+    }
+
+    /// The object's name (without the leading `/`).
+    pub(crate) fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the mapping is at least HEADER_SIZE bytes, page-aligned, mapped while
+        // `self` lives, and a Header is atomics, valid for any bits.
+        unsafe { &*self.base.as_ptr().cast::<Header>() }
+    }
+
+    fn map(fd: &OwnedFd, len: usize, name: &Name) -> Result<Self, OpenError> {
+        // SAFETY: a fresh shared mapping of an open descriptor; the kernel picks the
+        // address. Nothing is aliased until we hand out references into it.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(os_error(name, "mmap", last_errno()));
+        }
+        Ok(Self {
+            base: NonNull::new(base.cast()).expect("mmap does not return null"),
+            len,
+            name: name.clone(),
+            _body: PhantomData,
+        })
+    }
+
+    fn wait_ready(&self, deadline: Instant) -> Result<(), OpenError> {
+        let header = self.header();
+        loop {
+            match header.magic.load(Ordering::Relaxed) {
+                MAGIC => {
+                    if header.ready.load(Ordering::Acquire) == READY {
+                        return Ok(());
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    futex::wait(&header.ready, 0, Some(left));
+                }
+                // Sized but the magic not written yet: the creator is a step behind.
+                0 => {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                _ => {
+                    return Err(OpenError::NotThreadkit {
+                        name: self.name().to_owned(),
+                    });
+                }
+            }
+        }
+        Err(OpenError::Incomplete {
+            name: self.name().to_owned(),
+        })
+    }
+
+    fn validate(&self, kind: Kind) -> Result<(), OpenError> {
+        let header = self.header();
+        let name = || self.name().to_owned();
+        let version = header.version.load(Ordering::Relaxed);
+        if version != LAYOUT_VERSION {
+            return Err(OpenError::IncompatibleVersion {
+                name: name(),
+                found: version,
+                expected: LAYOUT_VERSION,
+            });
+        }
+        if header.abi.load(Ordering::Relaxed) != ABI {
+            return Err(OpenError::IncompatibleAbi { name: name() });
+        }
+        let found = Kind::from_code(header.kind.load(Ordering::Relaxed)).ok_or_else(|| {
+            OpenError::Corrupt {
+                name: name(),
+                what: "its kind is unknown",
+            }
+        })?;
+        if found != kind {
+            return Err(OpenError::WrongKind {
+                name: name(),
+                expected: kind,
+                found,
+            });
+        }
+        let body_size = header.body_size.load(Ordering::Relaxed);
+        if body_size != size_of::<B>() as u64 || self.len < HEADER_SIZE + size_of::<B>() {
+            return Err(OpenError::Corrupt {
+                name: name(),
+                what: "its size does not match its kind",
+            });
+        }
+        let layout = header.layout.load(Ordering::Relaxed);
+        if layout != B::layout() {
+            return Err(B::layout_error(&self.name, layout));
+        }
+        Ok(())
+    }
+}
+
+impl<B: Body> Drop for Shared<B> {
+    fn drop(&mut self) {
+        // A thread of this process may still hold a lock in the body (a forgotten or
+        // detached guard): the C library keeps such a lock in the thread's robust list
+        // and will write through it, so the memory must stay mapped. Leaking a few
+        // KiB of address space is the safe choice.
+        if self.header().ready.load(Ordering::Acquire) == READY && self.body().pinned() {
+            return;
+        }
+        // SAFETY: `base`/`len` are our mapping; nothing borrows it any more (`&mut self`).
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+impl<B: Body> std::fmt::Debug for Shared<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("name", &self.name())
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Removes the name `name`, whatever object it holds. Processes that have the object
+/// open keep using it; the memory is freed when the last one unmaps it.
+pub(crate) fn unlink(name: &Name) -> Result<(), OpenError> {
+    // SAFETY: the name is a valid C string.
+    if unsafe { libc::shm_unlink(name.c_name().as_ptr()) } == 0 {
+        Ok(())
+    } else {
+        Err(os_error(name, "shm_unlink", last_errno()))
+    }
+}
+
+fn shm_open(name: &Name, flags: libc::c_int, mode: u32) -> Result<OwnedFd, OpenError> {
+    // SAFETY: the name is a valid C string; the result is checked.
+    let fd = unsafe { libc::shm_open(name.c_name().as_ptr(), flags, mode as libc::mode_t) };
+    if fd < 0 {
+        return Err(os_error(name, "shm_open", last_errno()));
+    }
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn file_size(fd: &OwnedFd, name: &Name) -> Result<usize, OpenError> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `fd` is open and `stat` is valid memory for fstat to fill.
+    if unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) } != 0 {
+        return Err(os_error(name, "fstat", last_errno()));
+    }
+    // SAFETY: fstat succeeded, so it filled `stat`.
+    let size = unsafe { stat.assume_init() }.st_size;
+    Ok(usize::try_from(size).unwrap_or(0))
+}
+
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+fn os_error(name: &Name, operation: &'static str, errno: i32) -> OpenError {
+    let name = name.as_str().to_owned();
+    match errno {
+        libc::ENOENT => OpenError::NotFound { name },
+        libc::EEXIST => OpenError::AlreadyExists { name },
+        libc::EACCES | libc::EPERM => OpenError::PermissionDenied { name },
+        errno => OpenError::Os {
+            name,
+            operation,
+            errno,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::layout::EventBody;
+
+    fn unique(what: &str) -> Name {
+        use std::sync::atomic::AtomicUsize;
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Name::new(&format!("tk-shm-unit-{}-{n}-{what}", std::process::id())).unwrap()
+    }
+
+    /// Writes a fake object with `fill` applied to its header.
+    fn fake(name: &Name, fill: impl FnOnce(&Header)) {
+        let shared = Shared::<EventBody>::create(name, Kind::Event, 0o600, ()).unwrap();
+        fill(shared.header());
+    }
+
+    #[test]
+    fn foreign_objects_and_other_versions_are_refused() {
+        let name = unique("magic");
+        fake(&name, |h| h.magic.store(0x1234, Ordering::Relaxed));
+        let error = Shared::<EventBody>::open(&name, Kind::Event).unwrap_err();
+        assert!(matches!(error, OpenError::NotThreadkit { .. }), "{error}");
+        unlink(&name).unwrap();
+
+        let name = unique("version");
+        fake(&name, |h| h.version.store(999, Ordering::Relaxed));
+        let error = Shared::<EventBody>::open(&name, Kind::Event).unwrap_err();
+        assert_eq!(
+            error,
+            OpenError::IncompatibleVersion {
+                name: name.as_str().to_owned(),
+                found: 999,
+                expected: LAYOUT_VERSION
+            }
+        );
+        unlink(&name).unwrap();
+
+        let name = unique("abi");
+        fake(&name, |h| h.abi.store(ABI ^ 1, Ordering::Relaxed));
+        let error = Shared::<EventBody>::open(&name, Kind::Event).unwrap_err();
+        assert!(
+            matches!(error, OpenError::IncompatibleAbi { .. }),
+            "{error}"
+        );
+        unlink(&name).unwrap();
+
+        let name = unique("size");
+        fake(&name, |h| h.body_size.store(1 << 40, Ordering::Relaxed));
+        let error = Shared::<EventBody>::open(&name, Kind::Event).unwrap_err();
+        assert!(matches!(error, OpenError::Corrupt { .. }), "{error}");
+        unlink(&name).unwrap();
+    }
+
+    #[test]
+    fn an_object_left_half_made_is_incomplete() {
+        let name = unique("incomplete");
+        fake(&name, |h| h.ready.store(0, Ordering::Relaxed));
+        let started = Instant::now();
+        let error = Shared::<EventBody>::open(&name, Kind::Event).unwrap_err();
+        assert!(matches!(error, OpenError::Incomplete { .. }), "{error}");
+        assert!(started.elapsed() >= INIT_WAIT);
+        unlink(&name).unwrap();
+    }
+
+    #[test]
+    fn modes_are_applied_exactly_and_checked() {
+        let name = unique("mode");
+        let shared = Shared::<EventBody>::create(&name, Kind::Event, 0o640, ()).unwrap();
+        let path = format!("/dev/shm/{}", name.as_str());
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(path).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o640);
+        drop(shared);
+        unlink(&name).unwrap();
+        let error = Shared::<EventBody>::create(&name, Kind::Event, 0o1777, ()).unwrap_err();
+        assert_eq!(error, OpenError::InvalidMode { mode: 0o1777 });
+        assert!(matches!(
+            Shared::<EventBody>::open(&name, Kind::Event),
+            Err(OpenError::NotFound { .. })
+        ));
+    }
+}

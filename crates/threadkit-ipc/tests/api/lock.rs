@@ -1,0 +1,274 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use threadkit_ipc::{AcquireError, Lock, Options, ReleaseError};
+
+use crate::support::{Helper, TestName};
+
+#[test]
+fn four_processes_count_to_the_total_without_losing_an_update() {
+    const PER_PROCESS: u64 = 20_000;
+    let name = TestName::new("count");
+    let lock = Lock::create(&name, 0u64).unwrap();
+    let mut helpers: Vec<Helper> = (0..4)
+        .map(|_| Helper::spawn("count", &name, Some(PER_PROCESS)))
+        .collect();
+    for helper in &mut helpers {
+        helper.expect("ready");
+    }
+    for helper in &mut helpers {
+        helper.tell("go");
+    }
+    for helper in &mut helpers {
+        helper.expect("done");
+        assert!(helper.wait().success());
+    }
+    let total = *lock.acquire().unwrap();
+    assert_eq!(total, 4 * PER_PROCESS);
+}
+
+#[test]
+fn timeouts_hold_across_processes() {
+    let name = TestName::new("timeout");
+    let lock = Lock::create(&name, 0u64).unwrap();
+
+    // Held by another process: try fails, a timed acquisition times out.
+    let mut holder = Helper::spawn("hold", &name, None);
+    holder.expect("locked owner_died=false");
+    assert!(lock.is_locked());
+    assert_eq!(lock.try_acquire().unwrap_err(), AcquireError::WouldBlock);
+    let started = Instant::now();
+    let error = lock
+        .acquire_timeout(Duration::from_millis(100))
+        .unwrap_err();
+    assert_eq!(error, AcquireError::Timeout);
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    let error = lock
+        .acquire_deadline(Instant::now() + Duration::from_millis(20))
+        .unwrap_err();
+    assert_eq!(error, AcquireError::Timeout);
+    holder.tell("release");
+    holder.expect("released");
+    assert!(holder.wait().success());
+    let guard = lock.acquire_timeout(Duration::from_secs(5)).unwrap();
+    assert!(!guard.owner_died());
+
+    // Held here: the other process times out.
+    let mut waiter = Helper::spawn("acquire-within", &name, Some(100));
+    waiter.expect("trying");
+    let line = waiter.expect("timeout after ");
+    let waited: u64 = line
+        .trim_start_matches("timeout after ")
+        .trim_end_matches(" ms")
+        .parse()
+        .unwrap();
+    assert!(waited >= 100, "{line}");
+    drop(guard);
+}
+
+#[test]
+fn a_holder_killed_mid_update_is_recovered_within_a_second_and_reported() {
+    let name = TestName::new("killed");
+    let lock = Arc::new(Lock::create(&name, [0u64; 2]).unwrap());
+    let mut holder = Helper::spawn("hold-half-updated", &name, None);
+    holder.expect("half-updated");
+
+    // A thread of this process waits for the lock while the holder is killed.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            let guard = lock.acquire_timeout(Duration::from_secs(10));
+            let at = Instant::now();
+            let seen = guard.map(|mut pair| {
+                let seen = (pair.owner_died(), *pair);
+                pair[1] = pair[0]; // repair the invariant
+                seen
+            });
+            tx.send(at).unwrap();
+            seen
+        })
+    };
+    let killed_at = Instant::now();
+    holder.kill_unreaped();
+    let (owner_died, pair) = waiter.join().unwrap().unwrap();
+    let recovered_at = rx.recv().unwrap();
+    assert!(owner_died, "the acquirer is told the holder died");
+    assert_eq!(pair, [1, 0], "the half-done update is visible");
+    let delay = recovered_at.saturating_duration_since(killed_at);
+    assert!(delay < Duration::from_secs(1), "recovered after {delay:?}");
+    holder.kill();
+
+    // The lock is consistent again: the next holder is not told anything.
+    let guard = lock.acquire().unwrap();
+    assert!(!guard.owner_died());
+    assert_eq!(*guard, [1, 1]);
+}
+
+#[test]
+fn a_waiting_process_is_told_when_the_holder_dies() {
+    let name = TestName::new("killed-remote");
+    let lock = Lock::create(&name, 0u64).unwrap();
+    let mut holder = Helper::spawn("hold", &name, None);
+    holder.expect("locked");
+    let mut waiter = Helper::spawn("acquire-within", &name, Some(10_000));
+    waiter.expect("trying");
+    holder.kill();
+    waiter.expect("acquired owner_died=true");
+    assert!(waiter.wait().success());
+    // The waiter exited holding nothing: the lock is free and consistent.
+    let guard = lock.try_acquire().unwrap();
+    assert!(!guard.owner_died());
+}
+
+#[test]
+fn a_thread_that_exits_holding_the_lock_is_an_owner_death_too() {
+    let name = TestName::new("thread-exit");
+    let lock = Arc::new(Lock::create(&name, ()).unwrap());
+    {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || lock.acquire().unwrap().detach())
+            .join()
+            .unwrap();
+    }
+    assert!(lock.is_locked());
+    let guard = lock.acquire_timeout(Duration::from_secs(5)).unwrap();
+    assert!(guard.owner_died());
+    drop(guard);
+    assert!(!lock.acquire().unwrap().owner_died());
+}
+
+#[test]
+fn misuse_is_an_error_never_a_hang_or_a_panic() {
+    let name = TestName::new("misuse");
+    let lock = Arc::new(Lock::create(&name, ()).unwrap());
+
+    let guard = lock.acquire().unwrap();
+    assert_eq!(lock.acquire().unwrap_err(), AcquireError::Deadlock);
+    assert_eq!(lock.try_acquire().unwrap_err(), AcquireError::Deadlock);
+    assert_eq!(lock.release(), Err(ReleaseError::HeldByGuard));
+    drop(guard);
+    assert_eq!(lock.release(), Err(ReleaseError::NotLocked));
+
+    // Python style: acquire here, release later — by the same thread only.
+    lock.acquire().unwrap().detach();
+    let other = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || lock.release()).join().unwrap()
+    };
+    assert_eq!(other, Err(ReleaseError::NotOwner));
+    assert!(lock.is_locked());
+    lock.release().unwrap();
+    assert!(!lock.is_locked());
+    assert_eq!(lock.release(), Err(ReleaseError::NotLocked));
+}
+
+#[test]
+fn threads_of_one_process_exclude_each_other_too() {
+    let name = TestName::new("threads");
+    let lock = Arc::new(Lock::create(&name, 0u64).unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let lock = Arc::clone(&lock);
+            std::thread::spawn(move || {
+                for _ in 0..10_000 {
+                    let mut counter = lock.acquire().unwrap();
+                    let value = *counter;
+                    std::hint::black_box(());
+                    *counter = value + 1;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert_eq!(*lock.acquire().unwrap(), 40_000);
+}
+
+#[test]
+fn priority_inheritance_is_an_option_that_works_the_same() {
+    let name = TestName::new("pi");
+    let options = Options::new().priority_inheritance(true);
+    let lock = Arc::new(Lock::create_with(&name, 0u64, options).unwrap());
+    let other = Arc::new(Lock::<u64>::open(&name).unwrap());
+    let guard = lock.acquire().unwrap();
+    let (tried, timed) = {
+        let other = Arc::clone(&other);
+        std::thread::spawn(move || {
+            let tried = other.try_acquire().map(drop);
+            let timed = other.acquire_timeout(Duration::from_millis(10)).map(drop);
+            (tried, timed)
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(tried, Err(AcquireError::WouldBlock));
+    assert_eq!(timed, Err(AcquireError::Timeout));
+    drop(guard);
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let lock = Arc::clone(&lock);
+            std::thread::spawn(move || {
+                for _ in 0..5_000 {
+                    *lock.acquire().unwrap() += 1;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert_eq!(*other.acquire().unwrap(), 10_000);
+}
+
+#[test]
+fn unlinking_leaves_current_users_sharing_the_old_lock() {
+    let name = TestName::new("unlink");
+    let old = Lock::create(&name, 0u64).unwrap();
+    let mut holder = Helper::spawn("hold", &name, None);
+    holder.expect("locked");
+    Lock::<u64>::unlink(&name).unwrap();
+
+    // Those who had it open still share it …
+    assert_eq!(old.try_acquire().unwrap_err(), AcquireError::WouldBlock);
+    // … but the name is gone, and a new lock under it is a different lock.
+    assert!(matches!(
+        Lock::<u64>::open(&name),
+        Err(threadkit_ipc::OpenError::NotFound { .. })
+    ));
+    let new = Lock::create(&name, 7u64).unwrap();
+    assert_eq!(*new.try_acquire().unwrap(), 7);
+
+    holder.tell("release");
+    holder.expect("released");
+    assert!(holder.wait().success());
+    assert!(old.try_acquire().is_ok());
+}
+
+#[test]
+fn dropping_a_handle_while_a_forgotten_guard_holds_it_is_safe() {
+    let name = TestName::new("forgotten");
+    let lock = Lock::create(&name, 0u64).unwrap();
+    std::mem::forget(lock.acquire().unwrap());
+    // The mutex is in this thread's robust list: the handle must leave it mapped.
+    drop(lock);
+    // Other robust locks still work on this thread (the C library walks its list).
+    let other_name = TestName::new("forgotten-other");
+    let other = Lock::create(&other_name, 0u64).unwrap();
+    for _ in 0..3 {
+        *other.acquire().unwrap() += 1;
+    }
+    let reopened = Lock::<u64>::open(&name).unwrap();
+    assert_eq!(reopened.try_acquire().unwrap_err(), AcquireError::Deadlock);
+}
+
+#[test]
+fn debug_never_blocks() {
+    let name = TestName::new("debug");
+    let lock = Lock::create(&name, 5u32).unwrap();
+    let guard = lock.acquire().unwrap();
+    let text = format!("{lock:?}");
+    assert!(text.contains("locked: true"), "{text}");
+    assert!(format!("{guard:?}").contains("data: 5"));
+}

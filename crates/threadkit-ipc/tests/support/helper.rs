@@ -1,0 +1,171 @@
+//! The other process of threadkit-ipc's multi-process tests.
+//!
+//! `threadkit-ipc-test-helper ROLE NAME [ARG]`: opens the object NAME, plays ROLE, and
+//! reports each step as one line on stdout; where a role waits for the test, it reads
+//! a line from stdin (end of input counts too). Exit code 0 on success, 2 on misuse,
+//! 3 when an operation failed (the error is printed).
+
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    eprintln!("threadkit-ipc-test-helper: threadkit-ipc supports Linux only");
+    std::process::exit(2);
+}
+
+#[cfg(target_os = "linux")]
+fn main() {
+    linux::main();
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::hint::black_box;
+    use std::io::{BufRead, Write};
+    use std::time::{Duration, Instant};
+
+    use threadkit_ipc::{AcquireError, BoundedSemaphore, Event, Lock, Semaphore};
+
+    pub fn main() {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let [role, name, rest @ ..] = args.as_slice() else {
+            eprintln!("usage: threadkit-ipc-test-helper ROLE NAME [ARG]");
+            std::process::exit(2);
+        };
+        let arg = || -> u64 {
+            rest.first()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| fail("a numeric argument is needed"))
+        };
+        match role.as_str() {
+            "count" => count(name, arg()),
+            "hold" => hold(name),
+            "hold-half-updated" => hold_half_updated(name),
+            "acquire-within" => acquire_within(name, Duration::from_millis(arg())),
+            "lease" => lease(name, arg(), false),
+            "lease-and-forget" => lease(name, arg(), true),
+            "lease-bounded" => lease_bounded(name, arg()),
+            "wait-event" => wait_event(name, Duration::from_millis(arg())),
+            "set-event" => or_fail(Event::open(name)).set(),
+            other => fail(&format!("unknown role {other}")),
+        }
+    }
+
+    /// Waits for `go`, then adds 1 to the counter `times` times under the lock, reading
+    /// and writing back with some work in between (so that without mutual exclusion,
+    /// updates would be lost).
+    fn count(name: &str, times: u64) {
+        let lock = or_fail(Lock::<u64>::open(name));
+        say("ready");
+        wait_for_line();
+        for _ in 0..times {
+            let mut counter = or_fail(lock.acquire());
+            let value = *counter;
+            for _ in 0..black_box(20) {
+                std::hint::spin_loop();
+            }
+            *counter = black_box(value) + 1;
+        }
+        say("done");
+    }
+
+    /// Holds the lock until told to release it (or until killed).
+    fn hold(name: &str) {
+        let lock = or_fail(Lock::<u64>::open(name));
+        let guard = or_fail(lock.acquire());
+        say(&format!("locked owner_died={}", guard.owner_died()));
+        wait_for_line();
+        drop(guard);
+        say("released");
+    }
+
+    /// Holds a `Lock<[u64; 2]>` whose invariant is `[0] == [1]`, having updated only the
+    /// first half, and waits to be killed.
+    fn hold_half_updated(name: &str) {
+        let lock = or_fail(Lock::<[u64; 2]>::open(name));
+        let mut pair = or_fail(lock.acquire());
+        pair[0] += 1;
+        say("half-updated");
+        wait_for_line();
+        pair[1] += 1;
+        drop(pair);
+        say("completed");
+    }
+
+    /// Acquires with a timeout and says what happened.
+    fn acquire_within(name: &str, timeout: Duration) {
+        let lock = or_fail(Lock::<u64>::open(name));
+        say("trying");
+        let started = Instant::now();
+        match lock.acquire_timeout(timeout) {
+            Ok(guard) => say(&format!("acquired owner_died={}", guard.owner_died())),
+            Err(AcquireError::Timeout) => {
+                say(&format!(
+                    "timeout after {} ms",
+                    started.elapsed().as_millis()
+                ));
+            }
+            Err(error) => fail(&error.to_string()),
+        }
+    }
+
+    /// Takes `n` permits (and forgets them, if asked), then waits to be told to go.
+    fn lease(name: &str, n: u64, forget: bool) {
+        let semaphore = or_fail(Semaphore::open(name));
+        let mut permits = Vec::new();
+        for _ in 0..n {
+            let permit = or_fail(semaphore.acquire());
+            if forget {
+                permit.forget();
+            } else {
+                permits.push(permit);
+            }
+        }
+        say("holding");
+        wait_for_line();
+        drop(permits);
+        say("returned");
+    }
+
+    /// Takes `n` permits of a bounded semaphore, then waits to be told to go.
+    fn lease_bounded(name: &str, n: u64) {
+        let semaphore = or_fail(BoundedSemaphore::open(name));
+        let permits: Vec<_> = (0..n).map(|_| or_fail(semaphore.acquire())).collect();
+        say("holding");
+        wait_for_line();
+        drop(permits);
+        say("returned");
+    }
+
+    /// Waits for the event and says whether it was set.
+    fn wait_event(name: &str, timeout: Duration) {
+        let event = or_fail(Event::open(name));
+        say("waiting");
+        if event.wait_timeout(timeout) {
+            say("set");
+        } else {
+            say("timeout");
+        }
+    }
+
+    fn say(line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
+    fn wait_for_line() {
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+    }
+
+    fn or_fail<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
+        result.unwrap_or_else(|error| {
+            say(&format!("error: {error}"));
+            std::process::exit(3)
+        })
+    }
+
+    fn fail(message: &str) -> ! {
+        eprintln!("threadkit-ipc-test-helper: {message}");
+        std::process::exit(2)
+    }
+}

@@ -150,6 +150,12 @@ impl<T, S: Storage<T>> Core<T, S> {
                 return Ok(value);
             }
             if self.state.load(Ordering::SeqCst) & SHUTDOWN != 0 {
+                // An item put just before the shutdown may have landed after our pop:
+                // look once more (the put's CAS precedes the SHUTDOWN we just read).
+                if let Some(value) = self.storage.pop() {
+                    self.after_pop();
+                    return Ok(value);
+                }
                 return Err(GetFailure::ShutDown);
             }
             let Wait::Until(deadline) = wait else {
@@ -189,30 +195,49 @@ impl<T, S: Storage<T>> Core<T, S> {
     }
 
     /// Marks one task done.
+    ///
+    /// `done` never goes past the number of items put, so a superfluous call fails
+    /// alone: it cannot make a concurrent, legitimate one fail by inflating the count.
     #[inline]
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut done = self.done.load(Ordering::SeqCst);
+        loop {
+            // Below the hint (a lower bound of the puts), the storage need not be read.
+            let hint = self.pushed_hint.load(Ordering::Relaxed);
+            let pushed = if done < hint {
+                hint
+            } else {
+                self.refresh_pushed_hint()
+            };
+            if done >= pushed {
+                return Err(TaskDoneError);
+            }
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(current) => done = current,
+            }
+        }
         seq_cst_point();
-        // Below the hint, more items were put than are done: no error, and no joiner
-        // can be waiting for this one.
-        if done < self.pushed_hint.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        self.task_done_slow(done)
-    }
-
-    #[cold]
-    fn task_done_slow(&self, done: u64) -> Result<(), TaskDoneError> {
-        let pushed = self.storage.pushed();
-        self.pushed_hint.fetch_max(pushed, Ordering::Relaxed);
-        if done > pushed {
-            self.done.fetch_sub(1, Ordering::SeqCst);
-            return Err(TaskDoneError);
-        }
-        if done == pushed && self.state.load(Ordering::SeqCst) & JOINERS != 0 {
+        // The last task: wake the joiners (an exact check, past the hint).
+        if done + 1 >= self.pushed_hint.load(Ordering::Relaxed)
+            && done + 1 == self.refresh_pushed_hint()
+            && self.state.load(Ordering::SeqCst) & JOINERS != 0
+        {
             self.wake_joiners();
         }
         Ok(())
+    }
+
+    #[cold]
+    fn refresh_pushed_hint(&self) -> u64 {
+        let pushed = self.storage.pushed();
+        self.pushed_hint.fetch_max(pushed, Ordering::Relaxed);
+        pushed
     }
 
     /// Items put and not yet marked done.
@@ -299,9 +324,34 @@ impl<T, S: Storage<T>> Core<T, S> {
     #[inline]
     fn after_push(&self) {
         seq_cst_point();
-        if self.state.load(Ordering::SeqCst) & GETTERS != 0 {
+        let state = self.state.load(Ordering::SeqCst);
+        if state & (GETTERS | IMMEDIATE) != 0 {
+            self.after_push_slow(state);
+        }
+    }
+
+    #[cold]
+    fn after_push_slow(&self, state: usize) {
+        if state & IMMEDIATE != 0 {
+            // This put raced an immediate shutdown and landed after its discarding
+            // pass: discard it too, so that `join` is released as Python promises. (Had
+            // we missed IMMEDIATE here, our push preceded the shutdown's last pop.)
+            self.discard();
+        }
+        if state & GETTERS != 0 {
             self.wake_one(self.getters_key(), GETTERS);
         }
+    }
+
+    /// Discards every item, counting each as done, then wakes the joiners. The items
+    /// are dropped last, so a panicking destructor cannot leave anyone parked.
+    fn discard(&self) {
+        let discarded: Vec<T> = std::iter::from_fn(|| self.storage.pop()).collect();
+        self.done
+            .fetch_add(discarded.len() as u64, Ordering::SeqCst);
+        seq_cst_point();
+        self.wake_joiners();
+        drop(discarded);
     }
 
     #[inline]

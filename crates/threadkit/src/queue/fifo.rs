@@ -32,8 +32,13 @@ use crate::origin::Origin;
 ///   shrink it and grow it back up to that, not beyond. Create the queue with
 ///   [`unbounded`](Self::unbounded) and then `set_maxsize` to change the bound freely
 ///   (what the Python package does).
-/// * A put that races with `shutdown(immediate=true)` may land after the discarding
-///   pass; its item is then still returned by `get` (never silently dropped).
+/// * A put that races with `shutdown(false)` (called while the put is in flight) may
+///   succeed after the getters have seen the queue shut down and empty; its item then
+///   stays in the queue, where a later `get` finds it — nothing is dropped. Shut the queue
+///   down once the producers are done if every item must reach a consumer. (A put
+///   racing `shutdown(true)` is discarded and counted as done, as Python does.)
+/// * Positions are counted in machine words: on 32-bit targets a FIFO queue supports
+///   2³¹ puts over its lifetime.
 ///
 /// # Memory ordering
 ///

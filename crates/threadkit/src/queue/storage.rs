@@ -31,6 +31,9 @@ pub(crate) trait Storage<T> {
     fn set_limit(&self, limit: usize) -> Result<(), MaxsizeError>;
 }
 
+/// The largest capacity allocated as a ring (1 MiB of slots for 8-byte items).
+pub(crate) const RING_MAX: usize = 1 << 16;
+
 /// FIFO storage: a ring for queues created bounded, a segment list otherwise.
 pub(crate) enum Fifo<T> {
     Ring(Ring<T>),
@@ -38,10 +41,12 @@ pub(crate) enum Fifo<T> {
 }
 
 impl<T> Fifo<T> {
-    /// Storage for a queue of `maxsize` (0 = unbounded).
+    /// Storage for a queue of `maxsize` (0 = unbounded). A ring allocates all its
+    /// slots at once, so beyond [`RING_MAX`] the limited block list is used instead
+    /// (Python accepts any maxsize without allocating it).
     pub(crate) fn new(maxsize: usize) -> Self {
-        if maxsize == 0 {
-            Fifo::Segments(Segments::new())
+        if maxsize == 0 || maxsize > RING_MAX {
+            Self::growable(maxsize)
         } else {
             Fifo::Ring(Ring::new(maxsize))
         }

@@ -101,3 +101,65 @@ fn lifo_put_blocks_until_room() {
         assert_eq!(first + second, 3);
     });
 }
+
+/// Put, then shutdown (in program order), against a consumer draining with get: the
+/// consumer always receives the item before ShutDown (CPython's get raises ShutDown
+/// only on an empty queue). Found by review: a get could see SHUTDOWN after an empty
+/// pop while the item was landing.
+#[test]
+fn put_then_shutdown_reaches_the_consumer() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(0));
+        let consumer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                while let Ok(v) = q.get() {
+                    got.push(v);
+                }
+                got
+            })
+        };
+        q.put(1u8).unwrap();
+        q.shutdown(false);
+        assert_eq!(consumer.join().unwrap(), [1]);
+    });
+}
+
+/// A put racing shutdown(immediate=true): if it succeeds, its item is discarded and
+/// counted done too, so join is released as Python promises.
+#[test]
+fn put_racing_an_immediate_shutdown_never_blocks_join() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(0));
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(1u8).is_ok())
+        };
+        q.shutdown(true);
+        producer.join().unwrap();
+        assert_eq!(q.unfinished_tasks(), 0, "qsize {}", q.qsize());
+        q.join();
+    });
+}
+
+/// A superfluous task_done racing a put and a legitimate task_done: only the
+/// superfluous one may fail, and the count ends at zero.
+#[test]
+fn a_superfluous_task_done_fails_alone() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(0));
+        q.put(1u8).unwrap();
+        q.get().unwrap();
+        q.task_done().unwrap();
+        let extra = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.task_done().is_ok())
+        };
+        q.put(2).unwrap();
+        let legit = q.task_done().is_ok();
+        let extra_ok = extra.join().unwrap();
+        assert!(legit || extra_ok, "both failed");
+        assert_eq!(q.unfinished_tasks(), 0);
+    });
+}

@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::error::{AcquireError, Kind, OpenError};
 use crate::name::Name;
+use crate::options::Options;
 use crate::sys::robust::PthreadCell;
 use crate::sys::shm::Shared;
 
@@ -38,7 +39,7 @@ impl PthreadMutex {
     /// As [`Lock::create`](crate::Lock::create).
     pub fn create(name: &str) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::create(&name, Kind::PthreadMutex, 0o600, ()).map(|shared| Self { shared })
+        Shared::create(&name, Kind::PthreadMutex, &Options::new(), ()).map(|shared| Self { shared })
     }
 
     /// Opens the existing mutex `name`.
@@ -48,7 +49,7 @@ impl PthreadMutex {
     /// As [`Lock::open`](crate::Lock::open).
     pub fn open(name: &str) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open(&name, Kind::PthreadMutex).map(|shared| Self { shared })
+        Shared::open(&name, Kind::PthreadMutex, &Options::new()).map(|shared| Self { shared })
     }
 
     /// Removes the name `name`, which must be such a mutex.

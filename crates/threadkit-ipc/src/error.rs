@@ -154,6 +154,20 @@ pub enum OpenError {
         /// The name.
         name: String,
     },
+    /// The object belongs to another user than this process's effective user
+    /// (`open`, `open_or_create`). Whoever created it controls what it says, so it is
+    /// refused unless the caller allows it with
+    /// [`Options::allow_foreign_owner`](crate::Options::allow_foreign_owner).
+    #[error(
+        "shared object {name:?} belongs to user {uid}, not to this process's user \
+         (see Options::allow_foreign_owner)"
+    )]
+    ForeignOwner {
+        /// The name.
+        name: String,
+        /// The user id of the object's owner.
+        uid: u32,
+    },
     /// The object is of another kind (say, an event opened as a lock).
     #[error("shared object {name:?} is a {found}, not a {expected}")]
     WrongKind {

@@ -85,7 +85,7 @@ impl Event {
     /// As [`create`](Self::create), and [`OpenError::InvalidMode`].
     pub fn create_with(name: &str, options: Options) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::create(&name, Kind::Event, options.mode, ()).map(|shared| Self { shared })
+        Shared::create(&name, Kind::Event, &options, ()).map(|shared| Self { shared })
     }
 
     /// Opens the existing event `name`.
@@ -93,11 +93,22 @@ impl Event {
     /// # Errors
     ///
     /// [`OpenError::NotFound`]; [`OpenError::WrongKind`] if the name holds another kind
-    /// of object; [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
+    /// of object; [`OpenError::ForeignOwner`] if it belongs to another user;
+    /// [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
     /// [`OpenError::PermissionDenied`], [`OpenError::InvalidName`]…
     pub fn open(name: &str) -> Result<Self, OpenError> {
+        Self::open_with(name, Options::new())
+    }
+
+    /// Opens the existing event `name` with `options` (which may
+    /// [allow another user's object](Options::allow_foreign_owner)).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub fn open_with(name: &str, options: Options) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open(&name, Kind::Event).map(|shared| Self { shared })
+        Shared::open(&name, Kind::Event, &options).map(|shared| Self { shared })
     }
 
     /// Opens the event `name`, creating it (clear) if it does not exist.
@@ -116,7 +127,7 @@ impl Event {
     /// As [`open`](Self::open) and [`create_with`](Self::create_with).
     pub fn open_or_create_with(name: &str, options: Options) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open_or_create(&name, Kind::Event, options.mode, ())
+        Shared::open_or_create(&name, Kind::Event, &options, ())
             .map(|(shared, _created)| Self { shared })
     }
 
@@ -189,6 +200,11 @@ impl Event {
     /// The event's name (without a leading `/`).
     pub fn name(&self) -> &str {
         self.shared.name()
+    }
+
+    /// Whether threads may be blocked on the word (for tests: see `testing`).
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.word().load(Ordering::Relaxed) & WAITERS != 0
     }
 
     fn word(&self) -> &std::sync::atomic::AtomicU32 {

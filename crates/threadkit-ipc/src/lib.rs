@@ -20,7 +20,10 @@
 //!   `create` makes a new object (and fails if the name is taken), `open` finds an
 //!   existing one, `open_or_create` does either, and `unlink` removes the name (the
 //!   object lives on for the processes that have it open). Objects are created with
-//!   mode `0o600` unless [`Options`] say otherwise.
+//!   mode `0o600` unless [`Options`] say otherwise, and opened only if they belong to
+//!   this process's effective user (else [`OpenError::ForeignOwner`]) unless
+//!   [`Options::allow_foreign_owner`] says otherwise: whoever makes an object controls
+//!   what it says.
 //! * **Checked layouts.** Each object starts with a header — magic number, layout
 //!   version, binary-layout tag, kind, and for a lock the size and alignment of its
 //!   data — so opening a name of another kind, of another version, or not made by
@@ -89,6 +92,9 @@ mod semaphore;
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 mod sys;
+#[cfg(target_os = "linux")]
+#[doc(hidden)]
+pub mod testing;
 #[cfg(target_os = "linux")]
 mod time;
 

@@ -15,6 +15,52 @@ use crate::sys::shm::Shared;
 /// pointers or references, and valid for every bit pattern — so that what another
 /// process wrote, or half-wrote before it died, is always a valid value. Integers,
 /// floats, arrays of them, and structs deriving `bytemuck::AnyBitPattern` qualify.
+///
+/// Its alignment may be at most 64 bytes (the size of the object's header, after
+/// which the data lives in a page-aligned mapping):
+///
+/// ```
+/// #[derive(Clone, Copy)]
+/// #[repr(C, align(64))]
+/// struct Line([u8; 64]);
+/// // SAFETY: a byte array: every bit pattern, zero included, is a valid value.
+/// unsafe impl bytemuck::Zeroable for Line {}
+/// // SAFETY: as above.
+/// unsafe impl bytemuck::AnyBitPattern for Line {}
+///
+/// let name = format!("doc-line-{}", std::process::id());
+/// let lock = threadkit_ipc::Lock::create(&name, Line([7; 64]))?;
+/// assert_eq!(lock.acquire()?.0[63], 7);
+/// threadkit_ipc::Lock::<Line>::unlink(&name)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A `Lock` of more strictly aligned data does not compile, whatever it is used for —
+/// creating, opening or unlinking (which also maps the object, to check its kind):
+///
+/// ```compile_fail,E0080
+/// #[derive(Clone, Copy)]
+/// #[repr(C, align(128))]
+/// struct Wide([u8; 128]);
+/// // SAFETY: a byte array: every bit pattern, zero included, is a valid value.
+/// unsafe impl bytemuck::Zeroable for Wide {}
+/// // SAFETY: as above.
+/// unsafe impl bytemuck::AnyBitPattern for Wide {}
+///
+/// let _ = threadkit_ipc::Lock::<Wide>::open("doc-wide");
+/// ```
+///
+/// ```compile_fail,E0080
+/// #[derive(Clone, Copy)]
+/// #[repr(C, align(128))]
+/// struct Wide([u8; 128]);
+/// // SAFETY: a byte array: every bit pattern, zero included, is a valid value.
+/// unsafe impl bytemuck::Zeroable for Wide {}
+/// // SAFETY: as above.
+/// unsafe impl bytemuck::AnyBitPattern for Wide {}
+///
+/// let _ = threadkit_ipc::Lock::<Wide>::unlink("doc-wide");
+/// ```
 pub trait Shareable: bytemuck::AnyBitPattern + Send {}
 
 impl<T: bytemuck::AnyBitPattern + Send> Shareable for T {}
@@ -109,7 +155,7 @@ impl<T: Shareable> Lock<T> {
         Shared::create(
             &name,
             Kind::Lock,
-            options.mode,
+            &options,
             (options.priority_inheritance, value),
         )
         .map(|shared| Self { shared })
@@ -121,11 +167,22 @@ impl<T: Shareable> Lock<T> {
     ///
     /// [`OpenError::NotFound`]; [`OpenError::WrongKind`] if the name holds another
     /// kind of object; [`OpenError::DataLayout`] if its data is not a `T`;
+    /// [`OpenError::ForeignOwner`] if it belongs to another user;
     /// [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
     /// [`OpenError::PermissionDenied`], [`OpenError::InvalidName`]…
     pub fn open(name: &str) -> Result<Self, OpenError> {
+        Self::open_with(name, Options::new())
+    }
+
+    /// Opens the existing lock `name` with `options` (which may
+    /// [allow another user's object](Options::allow_foreign_owner)).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub fn open_with(name: &str, options: Options) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open(&name, Kind::Lock).map(|shared| Self { shared })
+        Shared::open(&name, Kind::Lock, &options).map(|shared| Self { shared })
     }
 
     /// Opens the lock `name`, creating it (protecting `value`) if it does not exist.
@@ -147,7 +204,7 @@ impl<T: Shareable> Lock<T> {
         Shared::open_or_create(
             &name,
             Kind::Lock,
-            options.mode,
+            &options,
             (options.priority_inheritance, value),
         )
         .map(|(shared, _created)| Self { shared })
@@ -227,7 +284,7 @@ impl<T: Shareable> Lock<T> {
     ) -> Result<LockGuard<'_, T>, AcquireError> {
         let acquired = acquired?;
         Ok(LockGuard {
-            inner: self.shared.body().guard(acquired),
+            inner: self.shared.body().guard(acquired, self.shared.pins()),
             owner_died: acquired.owner_died,
         })
     }
@@ -262,7 +319,12 @@ impl Lock<()> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
-        self.shared.body().mutex.release_detached()
+        self.shared.body().mutex.release_detached()?;
+        // The detached hold no longer keeps a mapping in use. (Taken through another
+        // handle of this lock, it leaves that one pinned: a leak, never an unmap
+        // too early.)
+        self.shared.pins().remove();
+        Ok(())
     }
 }
 
@@ -277,6 +339,11 @@ impl<T: Shareable> fmt::Debug for Lock<T> {
 }
 
 /// Access to a [`Lock`]'s data; the lock is released when the guard is dropped.
+///
+/// In the child of a `fork`, a copy of a guard that existed when the process forked
+/// is not a hold: the lock is held by the parent's thread. Dropping (or detaching)
+/// the copy does nothing — it neither releases the parent's hold nor changes what
+/// the lock records — and the data must not be used through it.
 ///
 /// A guard stays on the thread that acquired the lock (it is not `Send`):
 ///

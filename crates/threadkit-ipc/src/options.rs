@@ -1,8 +1,10 @@
-//! [`Options`]: how a new shared object is created.
+//! [`Options`]: how a shared object is created or opened.
 
-/// How a new shared object is created: its permissions and, for a [`Lock`](crate::Lock),
-/// priority inheritance. Only `create*` and `open_or_create*` take options; an object
-/// that already exists keeps those it was created with.
+/// How a shared object is created or opened, for the `*_with` functions.
+///
+/// When creating: the object's permissions and, for a [`Lock`](crate::Lock), priority
+/// inheritance (an object that already exists keeps those it was created with). When
+/// opening: whether an object of another user is accepted.
 ///
 /// # Examples
 ///
@@ -13,6 +15,9 @@
 /// let options = Options::new().mode(0o660).priority_inheritance(true);
 /// let lock = Lock::create_with(&name, 0u32, options)?;
 /// drop(lock.acquire()?);
+/// // A process of another user in the group would open it so:
+/// let opener = Options::new().allow_foreign_owner(true);
+/// drop(Lock::<u32>::open_with(&name, opener)?.acquire()?);
 /// Lock::<u32>::unlink(&name)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -20,16 +25,18 @@
 pub struct Options {
     pub(crate) mode: u32,
     pub(crate) priority_inheritance: bool,
+    pub(crate) allow_foreign_owner: bool,
 }
 
 impl Options {
     /// The defaults: mode `0o600` (only the creating user may open the object), no
-    /// priority inheritance.
+    /// priority inheritance, objects of other users refused.
     #[must_use]
     pub const fn new() -> Self {
         Self {
             mode: 0o600,
             priority_inheritance: false,
+            allow_foreign_owner: false,
         }
     }
 
@@ -50,6 +57,26 @@ impl Options {
     pub const fn priority_inheritance(self, enabled: bool) -> Self {
         Self {
             priority_inheritance: enabled,
+            ..self
+        }
+    }
+
+    /// Whether opening accepts an object that belongs to another user (off by default).
+    ///
+    /// Whoever creates an object decides what it says — who holds the lock, how many
+    /// permits there are, even where the C library writes when it follows a mutex — so
+    /// by default `open*` (and the opening half of `open_or_create*`) accept only
+    /// objects owned by this process's effective user, and refuse others with
+    /// [`OpenError::ForeignOwner`](crate::OpenError::ForeignOwner): otherwise another
+    /// user could create the name first (with mode `0o666` and a valid header) and
+    /// control every process that opens it. Allow it when processes of several users
+    /// share an object on purpose (a service creates it with mode `0o660`, its clients
+    /// in the group open it) and its creator is trusted. `unlink` never checks the
+    /// owner (it does not use the object); creating ignores this option.
+    #[must_use]
+    pub const fn allow_foreign_owner(self, allowed: bool) -> Self {
+        Self {
+            allow_foreign_owner: allowed,
             ..self
         }
     }

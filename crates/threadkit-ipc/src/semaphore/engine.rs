@@ -14,7 +14,7 @@
 //! waits, and on `recover()`.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError};
@@ -42,9 +42,22 @@ pub(crate) struct Local {
     /// When this handle last swept for dead holders before blocking (nanoseconds after
     /// the first sweep of the process; 0: never).
     swept_at: AtomicU64,
+    /// Blocked acquirers wait for a wake-up only, without looking for dead holders
+    /// every `RECHECK` (a switch for tests of the wake-ups: see `testing`).
+    no_recheck: AtomicBool,
 }
 
 impl Local {
+    /// Turns off the periodic look for dead holders of blocked acquirers.
+    pub(crate) fn disable_recheck(&self) {
+        self.no_recheck.store(true, Ordering::Relaxed);
+    }
+
+    /// How long a blocked acquirer sleeps at most before looking for dead holders.
+    fn recheck_period(&self) -> Option<Duration> {
+        (!self.no_recheck.load(Ordering::Relaxed)).then_some(RECHECK)
+    }
+
     /// Whether an acquirer that found no permit should sweep now: at most once per
     /// `RECHECK` per handle, since a sweep reads `/proc` for every recorded process.
     fn sweep_due(&self) -> bool {
@@ -78,30 +91,78 @@ impl Drop for Held<'_> {
     }
 }
 
+/// A blocked acquirer's registration as a waiter in its process's slot. Ended under
+/// the mutex when the acquirer wakes; if `take` ends while it is registered (an error
+/// return, a panic), the drop ends it.
+struct Registration<'a> {
+    body: &'a SemaphoreBody,
+    hint: &'a AtomicUsize,
+    /// The slot it is registered in, if it is.
+    slot: Option<usize>,
+}
+
+impl Registration<'_> {
+    /// Registers in `slot` (the caller holds the mutex: `_held`).
+    fn begin(&mut self, slot: usize, _held: &Held<'_>) {
+        debug_assert!(self.slot.is_none());
+        self.body.register_waiter(slot);
+        self.slot = Some(slot);
+    }
+
+    /// Ends the registration, if any (the caller holds the mutex: `_held`).
+    fn end(&mut self, me: ProcessId, _held: &Held<'_>) {
+        if let Some(slot) = self.slot.take() {
+            self.body.unregister_waiter(slot, me);
+        }
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        if self.slot.is_none() {
+            return;
+        }
+        // Undo under the mutex, if it can still be taken. If it cannot (a mutex that is
+        // not recoverable), nobody will use the count again.
+        let Ok(held) = self.body.lock() else {
+            return;
+        };
+        let me = process::current_process();
+        self.end(me, &held);
+        self.body.free_if_idle(me, self.hint);
+    }
+}
+
 impl SemaphoreBody {
     /// Takes a permit as a lease of this process, waiting as `wait` says.
     pub(crate) fn take(&self, local: &Local, wait: Wait) -> Result<(), AcquireError> {
         let hint = &local.hint;
-        let mut waiting_in: Option<usize> = None;
+        let mut registration = Registration {
+            body: self,
+            hint,
+            slot: None,
+        };
         loop {
             let mut held = self.lock()?;
             let me = process::current_process();
-            if let Some(slot) = waiting_in.take() {
-                self.unregister_waiter(slot, me);
-            }
-            let available = self.available.load(Ordering::Relaxed);
-            if available > 0 {
+            registration.end(me, &held);
+            if self.available.load(Ordering::Relaxed) > 0 {
                 let slot = self.claim(me, hint, &mut held)?;
-                let record = &self.slots[slot];
-                self.begin(slot);
-                self.available.store(available - 1, Ordering::Relaxed);
-                record.held.fetch_add(1, Ordering::Relaxed);
-                self.commit();
-                // Pass the turn on: another permit is free and someone waits for it.
-                if available > 1 && self.waiters.load(Ordering::Relaxed) > 0 {
-                    held.wake = held.wake.max(1);
+                // Read the count after claiming: a claim that finds the table full
+                // sweeps it, which gives dead holders' leases back.
+                let available = self.available.load(Ordering::Relaxed);
+                if available > 0 {
+                    let record = &self.slots[slot];
+                    self.begin(slot);
+                    self.available.store(available - 1, Ordering::Relaxed);
+                    record.held.fetch_add(1, Ordering::Relaxed);
+                    self.commit();
+                    // Pass the turn on: another permit is free and someone waits for it.
+                    if available > 1 && self.waiters.load(Ordering::Relaxed) > 0 {
+                        held.wake = held.wake.max(1);
+                    }
+                    return Ok(());
                 }
-                return Ok(());
             }
             if local.sweep_due() && self.sweep(&mut held) > 0 {
                 continue;
@@ -121,14 +182,15 @@ impl SemaphoreBody {
                 });
             };
             let slot = self.claim(me, hint, &mut held)?;
-            self.register_waiter(slot);
-            waiting_in = Some(slot);
+            registration.begin(slot, &held);
             let seq = self.seq.load(Ordering::Acquire);
             drop(held);
-            let left = deadline.map_or(RECHECK, |d| {
-                d.saturating_duration_since(Instant::now()).min(RECHECK)
-            });
-            futex::wait(&self.seq, seq, Some(left));
+            let until_deadline = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let left = match (until_deadline, local.recheck_period()) {
+                (Some(left), Some(period)) => Some(left.min(period)),
+                (left, period) => left.or(period),
+            };
+            futex::wait(&self.seq, seq, left);
         }
     }
 
@@ -207,6 +269,8 @@ impl SemaphoreBody {
     /// Takes the mutex; if its previous holder died, undoes the update it left half
     /// done and sweeps dead holders.
     fn lock(&self) -> Result<Held<'_>, AcquireError> {
+        #[cfg(test)]
+        tests::injected_lock_failure(self)?;
         let acquired = self.mutex.lock(None)?;
         let mut held = Held {
             body: self,
@@ -290,8 +354,14 @@ impl SemaphoreBody {
 
     fn unregister_waiter(&self, slot: usize, me: ProcessId) {
         let record = &self.slots[slot];
-        // A sweep never frees a live process's slot, so it is still ours.
-        debug_assert_eq!(record.pid.load(Ordering::Relaxed), me.pid);
+        // A sweep frees no live process's slot, so it is still ours — unless this
+        // process was taken for dead (say, by a process whose view of /proc was wrong),
+        // and its waiters forgotten with its slot already: nothing left to undo then.
+        if record.pid.load(Ordering::Relaxed) != me.pid
+            || record.start.load(Ordering::Relaxed) != me.start
+        {
+            return;
+        }
         self.begin(slot);
         let waiting = record.waiting.load(Ordering::Relaxed);
         record
@@ -412,6 +482,66 @@ mod tests {
     use super::*;
     use crate::Semaphore;
 
+    /// The body whose next `lock` fails (by address; 0: none), so that tests can make
+    /// one acquirer's lock fail without touching other tests' semaphores.
+    static FAIL_NEXT_LOCK_OF: AtomicUsize = AtomicUsize::new(0);
+
+    pub(super) fn injected_lock_failure(body: &SemaphoreBody) -> Result<(), AcquireError> {
+        let address = std::ptr::from_ref(body) as usize;
+        match FAIL_NEXT_LOCK_OF.compare_exchange(address, 0, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => Err(AcquireError::Os {
+                operation: "injected",
+                errno: libc::EIO,
+            }),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Polls `done` until it holds, failing the test after 20 s (a broken build hangs
+    /// no test run).
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_waiter_that_fails_to_relock_leaves_no_registration_behind() {
+        let name = format!("tk-sem-unit-{}-unregister", std::process::id());
+        let semaphore = Semaphore::create(&name, 0).unwrap();
+        let body = semaphore.inner.shared.body();
+        let result = std::thread::scope(|scope| {
+            let waiter =
+                scope.spawn(|| semaphore.acquire_timeout(Duration::from_secs(20)).map(drop));
+            wait_until("the acquirer waits", || {
+                body.waiters.load(Ordering::Relaxed) == 1
+            });
+            // Its next lock of the semaphore's mutex fails; wake it up.
+            FAIL_NEXT_LOCK_OF.store(std::ptr::from_ref(body) as usize, Ordering::Relaxed);
+            body.seq.fetch_add(1, Ordering::Release);
+            futex::wake_all(&body.seq);
+            waiter.join().unwrap()
+        });
+        assert_eq!(
+            result,
+            Err(AcquireError::Os {
+                operation: "injected",
+                errno: libc::EIO
+            })
+        );
+        assert_eq!(body.waiters.load(Ordering::Relaxed), 0, "unregistered");
+        assert!(
+            body.slots
+                .iter()
+                .all(|slot| slot.pid.load(Ordering::Relaxed) == 0),
+            "the idle slot is freed"
+        );
+        assert_eq!(body.journal.valid.load(Ordering::Relaxed), 0);
+        Semaphore::unlink(&name).unwrap();
+    }
+
     #[test]
     fn an_update_cut_short_by_a_death_is_undone() {
         let name = format!("tk-sem-unit-{}-undo", std::process::id());
@@ -461,6 +591,45 @@ mod tests {
         assert_eq!(semaphore.available_permits(), 2);
         assert_eq!(body.slots[3].pid.load(Ordering::Relaxed), 0);
         assert_eq!(body.slots[4].held.load(Ordering::Relaxed), 1);
+        Semaphore::unlink(&name).unwrap();
+    }
+
+    /// A process that was alive a moment ago and is now dead and reaped, as a record
+    /// names it (its real start time, so that only its death makes it dead).
+    fn a_dead_process() -> ProcessId {
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let start = process::start_time(pid).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        ProcessId { pid, start }
+    }
+
+    #[test]
+    fn permits_recovered_while_claiming_a_slot_are_kept() {
+        // 300 permits; every slot of the table is a dead process's record holding one
+        // lease (as if MAX_HOLDERS helper processes had each taken one and were killed).
+        let name = format!("tk-sem-unit-{}-full-table", std::process::id());
+        let semaphore = Semaphore::create(&name, 300).unwrap();
+        let body = semaphore.inner.shared.body();
+        let dead: Vec<ProcessId> = (0..4).map(|_| a_dead_process()).collect();
+        for (index, record) in body.slots.iter().enumerate() {
+            let id = dead[index % dead.len()];
+            record.pid.store(id.pid, Ordering::Relaxed);
+            record.start.store(id.start, Ordering::Relaxed);
+            record.held.store(1, Ordering::Relaxed);
+        }
+        let leased = MAX_HOLDERS as u64;
+        body.available.store(300 - leased, Ordering::Relaxed);
+        // No slot is free: claiming one sweeps, which brings the 256 leases back.
+        let permit = semaphore.try_acquire().unwrap();
+        assert_eq!(semaphore.available_permits(), 299);
+        assert_eq!(semaphore.recover().unwrap(), 0, "nothing left to recover");
+        drop(permit);
+        assert_eq!(semaphore.available_permits(), 300);
         Semaphore::unlink(&name).unwrap();
     }
 }

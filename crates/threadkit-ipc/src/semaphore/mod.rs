@@ -154,13 +154,13 @@ impl Inner {
     ) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
         let init = Self::init(permits, bounded);
-        Shared::create(&name, Self::kind(bounded), options.mode, init)
+        Shared::create(&name, Self::kind(bounded), &options, init)
             .map(|shared| Self::wrap(shared, bounded))
     }
 
-    fn open(name: &str, bounded: bool) -> Result<Self, OpenError> {
+    fn open(name: &str, options: Options, bounded: bool) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open(&name, Self::kind(bounded)).map(|shared| Self::wrap(shared, bounded))
+        Shared::open(&name, Self::kind(bounded), &options).map(|shared| Self::wrap(shared, bounded))
     }
 
     fn open_or_create(
@@ -171,7 +171,7 @@ impl Inner {
     ) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
         let init = Self::init(permits, bounded);
-        Shared::open_or_create(&name, Self::kind(bounded), options.mode, init)
+        Shared::open_or_create(&name, Self::kind(bounded), &options, init)
             .map(|(shared, _created)| Self::wrap(shared, bounded))
     }
 
@@ -263,10 +263,20 @@ macro_rules! semaphore_api {
             ///
             /// [`OpenError::NotFound`]; [`OpenError::WrongKind`] if the name holds
             /// another kind of object (a plain and a bounded semaphore are different
-            /// kinds); [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
+            /// kinds); [`OpenError::ForeignOwner`] if it belongs to another user;
+            /// [`OpenError::NotThreadkit`], [`OpenError::IncompatibleVersion`],
             /// [`OpenError::PermissionDenied`], [`OpenError::InvalidName`]…
             pub fn open(name: &str) -> Result<Self, OpenError> {
-                Inner::open(name, $bounded).map(|inner| Self { inner })
+                Self::open_with(name, Options::new())
+            }
+
+            #[doc = concat!("Opens the existing ", $what, " `name` with `options` (which may [allow another user's object](Options::allow_foreign_owner)).")]
+            ///
+            /// # Errors
+            ///
+            /// As `open`.
+            pub fn open_with(name: &str, options: Options) -> Result<Self, OpenError> {
+                Inner::open(name, options, $bounded).map(|inner| Self { inner })
             }
 
             #[doc = concat!("Opens the ", $what, " `name`, creating it with `permits` permits if it does not exist.")]
@@ -380,6 +390,17 @@ semaphore_api!(Semaphore, false, "semaphore");
 semaphore_api!(BoundedSemaphore, true, "bounded semaphore");
 
 impl Semaphore {
+    /// Threads registered as waiting, in all processes (for tests: see `testing`).
+    pub(crate) fn waiters(&self) -> usize {
+        let body = self.inner.shared.body();
+        body.waiters.load(std::sync::atomic::Ordering::Relaxed) as usize
+    }
+
+    /// See `testing::disable_recheck`.
+    pub(crate) fn disable_recheck(&self) {
+        self.inner.local.disable_recheck();
+    }
+
     /// Adds `n` permits, waking up to `n` waiting threads in any process.
     ///
     /// # Errors

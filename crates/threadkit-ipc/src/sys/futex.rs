@@ -59,24 +59,48 @@ mod tests {
         let started = Instant::now();
         wait(&word, 0, Some(Duration::from_millis(20)));
         assert!(started.elapsed() >= Duration::from_millis(20));
+        // The word is not 1: the wait returns at once instead of sleeping 10 s.
         let started = Instant::now();
-        wait(&word, 1, None);
+        wait(&word, 1, Some(Duration::from_secs(10)));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
     fn wake_releases_a_waiter() {
         let word = Arc::new(AtomicU32::new(0));
+        let (tid_sender, tid) = std::sync::mpsc::channel();
         let waiter = {
             let word = Arc::clone(&word);
             std::thread::spawn(move || {
-                while word.load(Ordering::Acquire) == 0 {
-                    wait(&word, 0, None);
-                }
+                // SAFETY: gettid has no preconditions and cannot fail.
+                tid_sender.send(unsafe { libc::gettid() }).unwrap();
+                // One wait: only a wake-up ends it before its 10 s timeout.
+                wait(&word, 0, Some(Duration::from_secs(10)));
+                word.load(Ordering::Acquire)
             })
         };
+        // Wake it only once it sleeps in the kernel (the only place it can sleep).
+        let stat = format!("/proc/self/task/{}/stat", tid.recv().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(&stat).unwrap();
+            let state = text[text.rfind(')').unwrap() + 1..]
+                .trim_start()
+                .chars()
+                .next();
+            if state == Some('S') {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the waiter never slept");
+            std::thread::yield_now();
+        }
+        let woken = Instant::now();
         word.store(1, Ordering::Release);
         wake_all(&word);
-        waiter.join().unwrap();
+        assert_eq!(waiter.join().unwrap(), 1);
+        assert!(
+            woken.elapsed() < Duration::from_secs(5),
+            "not woken: timed out"
+        );
     }
 }

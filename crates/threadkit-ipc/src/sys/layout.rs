@@ -15,7 +15,7 @@ use crate::sys::shm::Body;
 pub(crate) type LockBody<T> = RobustCell<T>;
 
 // SAFETY: repr(C) of a pthread mutex, an atomic and a T that accepts any bit pattern;
-// aligned to at most 64 (checked at compile time by Shared::create).
+// aligned to at most 64 (checked at compile time wherever a Shared of it is made).
 unsafe impl<T: bytemuck::AnyBitPattern + Send> Body for RobustCell<T> {
     /// (priority inheritance, initial value)
     type Init = (bool, T);
@@ -38,10 +38,6 @@ unsafe impl<T: bytemuck::AnyBitPattern + Send> Body for RobustCell<T> {
     unsafe fn init(&self, (priority_inheritance, value): Self::Init) -> Result<(), i32> {
         // SAFETY: forwarded contract: nobody else uses the body yet.
         unsafe { RobustCell::init(self, priority_inheritance, value) }
-    }
-
-    fn pinned(&self) -> bool {
-        self.mutex.held_in_this_process()
     }
 }
 

@@ -66,8 +66,8 @@ fn compute_tag(cell: &Cell<(u64, u64)>) -> u64 {
 }
 
 /// The pid part of a tag.
-#[inline]
-pub(crate) fn tag_pid(tag: u64) -> u32 {
+#[cfg(test)]
+fn tag_pid(tag: u64) -> u32 {
     (tag >> 32) as u32
 }
 
@@ -103,6 +103,12 @@ pub(crate) fn current_process() -> ProcessId {
     ProcessId { pid, start }
 }
 
+/// The start time of the process `pid` (from `/proc`).
+#[cfg(test)]
+pub(crate) fn start_time(pid: u32) -> std::io::Result<u64> {
+    read_stat(pid).map(|stat| stat.start)
+}
+
 /// What `/proc/PID/stat` says about a process.
 struct Stat {
     state: char,
@@ -125,11 +131,19 @@ fn parse_stat(text: &str) -> Option<Stat> {
     Some(Stat { state, start })
 }
 
-/// Whether the process `id` is still running. A recycled pid (another start time) or
-/// a zombie is dead; when `/proc` cannot tell, a process that `kill(pid, 0)` finds is
-/// taken to be alive (never the reverse: a live process is never declared dead).
+/// Whether the process `id` is still running. Where `/proc` shows the process, a
+/// recycled pid (another start time) or a zombie is dead. Where it does not — no entry
+/// for the pid, which is also what `/proc` mounted with `hidepid=2` (or not mounted,
+/// or a sandbox) shows for a live process of another user — `kill(pid, 0)` decides:
+/// only "no such process" (`ESRCH`) is dead. A live process is never declared dead;
+/// a zombie or a recycled pid that `/proc` hides is taken to be alive.
 pub(crate) fn is_alive(id: ProcessId) -> bool {
-    match read_stat(id.pid) {
+    is_alive_given(id, read_stat(id.pid))
+}
+
+/// [`is_alive`], given what reading the process's `/proc/PID/stat` gave.
+fn is_alive_given(id: ProcessId, stat: std::io::Result<Stat>) -> bool {
+    match stat {
         Ok(stat) => {
             if stat.start != id.start && id.start != 0 {
                 return false;
@@ -141,16 +155,24 @@ pub(crate) fn is_alive(id: ProcessId) -> bool {
                 _ => true,
             }
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => false,
-        Err(_) => {
-            let Ok(pid) = libc::pid_t::try_from(id.pid) else {
-                return false;
-            };
-            // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-            let found = unsafe { libc::kill(pid, 0) } == 0;
-            found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-        }
+        // Not found in /proc, or /proc cannot tell: ask the kernel directly.
+        Err(_) => exists(id.pid),
     }
+}
+
+/// Whether a process (or zombie) `pid` exists, by `kill(pid, 0)`: `EPERM` means it
+/// exists but is not ours to signal.
+fn exists(pid: u32) -> bool {
+    // Not a valid pid (0 or negative would address process groups): no such process.
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 fn other_threads_run(pid: u32) -> bool {
@@ -209,5 +231,31 @@ mod tests {
         let there = std::thread::spawn(thread_tag).join().unwrap();
         assert_ne!(here, there);
         assert_eq!(tag_pid(there), std::process::id());
+    }
+
+    #[test]
+    fn a_process_hidden_from_proc_is_alive_until_kill_says_otherwise() {
+        // /proc mounted with hidepid=2, or not at all: reading the stat of another
+        // process fails with NotFound although it runs.
+        let hidden = || Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .unwrap();
+        let running = ProcessId {
+            pid: child.id(),
+            start: read_stat(child.id()).unwrap().start,
+        };
+        assert!(is_alive_given(running, hidden()), "a running process");
+        assert!(is_alive_given(current_process(), hidden()), "this process");
+        // Found, but not ours to signal (EPERM unless this runs as root): alive.
+        let init = ProcessId { pid: 1, start: 0 };
+        assert!(is_alive_given(init, hidden()), "pid 1");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            !is_alive_given(running, hidden()),
+            "reaped: kill says ESRCH"
+        );
     }
 }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError};
 use crate::sys::process::{self, TAG_FLAG_BITS};
+use crate::sys::shm::Pins;
 
 /// Owner-word flag: the holder has no guard; `release` by that thread frees the lock.
 const DETACHED: u64 = TAG_FLAG_BITS;
@@ -54,9 +55,10 @@ pub(crate) struct RobustMutex {
     //                     thread `tag` names frees it
     //
     // A holder that dies leaves its tag; the next acquirer (told EOWNERDEAD) overwrites
-    // it. The word is a hint for spinners and `is_locked`, the ownership check of
-    // `release`, and how a dropped handle tells whether a thread of this process may
-    // still hold the mutex through the handle's mapping (see `held_in_this_process`).
+    // it. The word is a hint for spinners and `is_locked`, and the ownership check of
+    // `release`. It is shared memory that any process with the object open can write,
+    // so nothing that memory safety depends on is decided by it (whether a handle's
+    // mapping must outlive it is counted in the handle: see `shm::Pins`).
     owner: AtomicU64,
 }
 
@@ -123,12 +125,18 @@ impl RobustMutex {
     /// Releases a hold of the calling thread that was taken through a guard.
     #[inline]
     pub(crate) fn unlock(&self) {
-        self.owner.store(0, Ordering::Relaxed);
+        // Clear the word only if it names the calling thread: were the caller not the
+        // holder after all, the word is the holder's, and not ours to clear.
+        let _ = self.owner.compare_exchange(
+            process::thread_tag(),
+            0,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
         // SAFETY: the mutex is initialized (objects are published after init) and the
-        // caller holds it. Were that not so, the error-checking mutex would return
-        // EPERM rather than misbehave.
-        let code = unsafe { libc::pthread_mutex_unlock(self.mutex.get()) };
-        debug_assert_eq!(code, 0, "threadkit-ipc: unlocking a robust mutex failed");
+        // caller holds it. Were that not so, the error-checking mutex returns EPERM and
+        // changes nothing, which is all there is to do then: no error to report.
+        unsafe { libc::pthread_mutex_unlock(self.mutex.get()) };
     }
 
     /// Marks the calling thread's hold as guard-less (Python style).
@@ -173,15 +181,6 @@ impl RobustMutex {
     /// a dead holder's lock reads as held until the next acquisition recovers it).
     pub(crate) fn is_locked(&self) -> bool {
         self.owner.load(Ordering::Relaxed) != 0
-    }
-
-    /// Whether a thread of this process may hold the mutex: through a forgotten or
-    /// detached guard, or one that a dead thread left. Then the mutex may be linked
-    /// into that thread's robust list, which the C library and the kernel will follow,
-    /// so the memory must stay mapped.
-    pub(crate) fn held_in_this_process(&self) -> bool {
-        let word = self.owner.load(Ordering::Relaxed);
-        word != 0 && process::tag_pid(word) == process::tag_pid(process::thread_tag())
     }
 
     #[inline]
@@ -346,10 +345,14 @@ impl<T: bytemuck::AnyBitPattern> RobustCell<T> {
         Ok(())
     }
 
-    /// Guards a hold that the calling thread has just acquired.
-    pub(crate) fn guard(&self, _acquired: Acquired) -> CellGuard<'_, T> {
+    /// Guards a hold that the calling thread has just acquired through the handle
+    /// whose holds `pins` counts (one more until the guard releases it).
+    pub(crate) fn guard<'a>(&'a self, _acquired: Acquired, pins: &'a Pins) -> CellGuard<'a, T> {
+        pins.add();
         CellGuard {
             cell: self,
+            pins,
+            generation: process::fork_generation(),
             _not_send: PhantomData,
         }
     }
@@ -358,6 +361,13 @@ impl<T: bytemuck::AnyBitPattern> RobustCell<T> {
 /// Access to a [`RobustCell`]'s data while the calling thread holds its mutex.
 pub(crate) struct CellGuard<'a, T> {
     cell: &'a RobustCell<T>,
+    /// The handle's count of holds that may outlive it; this one is among them.
+    pins: &'a Pins,
+    /// The fork generation the hold was taken in. In the child of a `fork` the guard is
+    /// a copy of one of the parent's: the hold is the parent thread's (the child's
+    /// thread is another thread, with an empty robust list), so the copy releases
+    /// nothing and touches neither the mutex nor its owner word.
+    generation: u64,
     /// A pthread mutex is released by the thread that acquired it.
     _not_send: PhantomData<*const ()>,
 }
@@ -366,10 +376,18 @@ pub(crate) struct CellGuard<'a, T> {
 unsafe impl<T: Sync> Sync for CellGuard<'_, T> {}
 
 impl<T> CellGuard<'_, T> {
-    /// Keeps the mutex held (Python style) and forgets the guard.
+    /// Keeps the mutex held (Python style) and forgets the guard. The handle stays
+    /// pinned: the hold may outlive it.
     pub(crate) fn detach(self) {
-        self.cell.mutex.detach();
+        if self.in_holder_process() {
+            self.cell.mutex.detach();
+        }
         std::mem::forget(self);
+    }
+
+    /// Whether this is the process that took the hold (not the child of a `fork`).
+    fn in_holder_process(&self) -> bool {
+        self.generation == process::fork_generation()
     }
 }
 
@@ -397,7 +415,11 @@ impl<T> DerefMut for CellGuard<'_, T> {
 impl<T> Drop for CellGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.cell.mutex.unlock();
+        // Async-signal-safe in the child of a fork: two atomic loads, then nothing.
+        if self.in_holder_process() {
+            self.cell.mutex.unlock();
+            self.pins.remove();
+        }
     }
 }
 

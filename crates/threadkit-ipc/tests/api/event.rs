@@ -1,23 +1,42 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use threadkit_ipc::Event;
+use threadkit_ipc::{Event, testing};
 
-use crate::support::{Helper, TestName};
+use crate::support::{Helper, TestName, current_tid, wait_until_asleep};
+
+/// How long the waiters of these tests wait at most. A waiter that is not woken up
+/// waits all of it (and then may still find the event set), so a wait that ends well
+/// before it was ended by a wake-up.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The number in a helper's "set after N ms" line.
+fn waited(line: &str) -> Duration {
+    let millis = line
+        .split_ascii_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    Duration::from_millis(millis)
+}
 
 #[test]
 fn set_wakes_waiters_in_other_processes() {
     let name = TestName::new("event-wake");
     let event = Event::create(&name).unwrap();
     let mut waiters: Vec<Helper> = (0..3)
-        .map(|_| Helper::spawn("wait-event", &name, Some(20_000)))
+        .map(|_| Helper::spawn("wait-event", &name, Some(WAIT.as_millis() as u64)))
         .collect();
+    // Set only once all three sleep in the futex wait: the wake-up is what is tested.
     for waiter in &mut waiters {
         waiter.expect("waiting");
+        waiter.wait_until_asleep();
     }
+    assert!(testing::event_has_waiters(&event));
     event.set();
     for waiter in &mut waiters {
-        waiter.expect("set");
+        let line = waiter.expect("set after ");
+        assert!(waited(&line) < WAIT / 2, "not woken up: {line}");
         assert!(waiter.wait().success());
     }
 }
@@ -28,7 +47,8 @@ fn a_wait_in_another_process_times_out_while_clear() {
     let _event = Event::create(&name).unwrap();
     let mut waiter = Helper::spawn("wait-event", &name, Some(50));
     waiter.expect("waiting");
-    waiter.expect("timeout");
+    let line = waiter.expect("timeout after ");
+    assert!(waited(&line) >= Duration::from_millis(50), "{line}");
     assert!(waiter.wait().success());
 }
 
@@ -36,14 +56,29 @@ fn a_wait_in_another_process_times_out_while_clear() {
 fn another_process_setting_wakes_a_thread_here() {
     let name = TestName::new("event-remote-set");
     let event = Arc::new(Event::create(&name).unwrap());
+    let (tid_sender, tid) = std::sync::mpsc::channel();
     let waiter = {
         let event = Arc::clone(&event);
-        std::thread::spawn(move || event.wait_timeout(Duration::from_secs(20)))
+        std::thread::spawn(move || {
+            tid_sender.send(current_tid()).unwrap();
+            let started = Instant::now();
+            let set = event.wait_timeout(WAIT);
+            (set, started.elapsed())
+        })
     };
+    // The helper sets the event only once the thread sleeps in the futex wait.
+    wait_until_asleep(std::process::id(), tid.recv().unwrap());
+    assert!(testing::event_has_waiters(&event));
     let mut setter = Helper::spawn("set-event", &name, None);
     assert!(setter.wait().success());
-    assert!(waiter.join().unwrap());
+    let (set, waited) = waiter.join().unwrap();
+    assert!(set);
+    assert!(waited < WAIT / 2, "not woken up: waited {waited:?}");
     assert!(event.is_set());
+    assert!(
+        !testing::event_has_waiters(&event),
+        "set clears the waiters bit"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use threadkit_ipc::{
-    BoundedSemaphore, Event, Kind, Lock, MAX_NAME_LEN, NameError, OpenError, Semaphore,
+    BoundedSemaphore, Event, Kind, Lock, MAX_NAME_LEN, NameError, OpenError, Options, Semaphore,
 };
 
 use crate::support::TestName;
@@ -147,4 +147,39 @@ fn objects_not_made_by_threadkit_are_refused() {
         Err(OpenError::NotThreadkit { .. })
     ));
     threadkit_ipc::unlink(&name).unwrap();
+}
+
+#[test]
+fn objects_of_another_user_are_refused_unless_allowed() {
+    let name = TestName::new("foreign-owner");
+    let event = Event::create_with(&name, Options::new().mode(0o666)).unwrap();
+    // Hand the object to another user, as if that user had made the name first. Only
+    // root can; for other users this test cannot be set up and says so (the check
+    // itself is also unit-tested, in sys/shm.rs).
+    const NOBODY: u32 = 65534;
+    let path = format!("/dev/shm/{}", name.as_str());
+    match std::os::unix::fs::chown(&path, Some(NOBODY), None) {
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+            eprintln!("skipped: only root can give an object to another user");
+            return;
+        }
+        result => result.unwrap(),
+    }
+    let refused = OpenError::ForeignOwner {
+        name: name.to_string(),
+        uid: NOBODY,
+    };
+    assert_eq!(Event::open(&name).unwrap_err(), refused);
+    assert_eq!(Event::open_or_create(&name).unwrap_err(), refused);
+    assert!(
+        refused.to_string().contains("belongs to user 65534"),
+        "{refused}"
+    );
+    // Unless the caller says the other user is trusted.
+    let trusting = Options::new().allow_foreign_owner(true);
+    Event::open_with(&name, trusting).unwrap().set();
+    assert!(event.is_set());
+    Event::open_or_create_with(&name, trusting).unwrap();
+    // Removing the name does not use the object: no owner check.
+    Event::unlink(&name).unwrap();
 }

@@ -1,9 +1,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use threadkit_ipc::{AcquireError, BoundedSemaphore, MAX_PERMITS, ReleaseError, Semaphore};
+use threadkit_ipc::{
+    AcquireError, BoundedSemaphore, MAX_HOLDERS, MAX_PERMITS, ReleaseError, Semaphore, testing,
+};
 
-use crate::support::{Helper, TestName};
+use crate::support::{Helper, TestName, wait_until};
+
+/// How long the waiters of these tests wait at most. A waiter that is not woken up
+/// sleeps all of it (and then may still find a permit), so an acquisition that ends
+/// well before it was ended by a wake-up.
+const WAIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn permits_of_a_killed_process_come_back() {
@@ -18,16 +25,30 @@ fn permits_of_a_killed_process_come_back() {
         AcquireError::WouldBlock
     );
 
-    let killed_at = Instant::now();
-    holder.kill_unreaped();
-    // Blocks until a sweep finds the dead holder (at most one recheck period).
-    let recovered = semaphore.acquire_timeout(Duration::from_secs(10)).unwrap();
-    let delay = killed_at.elapsed();
-    assert!(delay < Duration::from_secs(1), "recovered after {delay:?}");
-    assert_eq!(semaphore.available_permits(), 1);
-    holder.kill();
-    assert_eq!(semaphore.recover().unwrap(), 0, "nothing left to recover");
-    drop((mine, recovered));
+    std::thread::scope(|scope| {
+        // A thread waits for a permit; it looks for dead holders every 100 ms.
+        let waiter = scope.spawn(|| {
+            let permit = semaphore.acquire_timeout(Duration::from_secs(10));
+            (permit, Instant::now())
+        });
+        wait_until("the acquirer waits", || {
+            testing::semaphore_waiters(&semaphore) == 1
+        });
+        holder.kill_unreaped();
+        // Measured from when the death can be seen (the process is a zombie), not
+        // from the kill, whose delivery is up to the machine's load. The waiter's next
+        // look (within 100 ms) finds the dead holder: 1 s leaves 900 ms for a loaded
+        // machine to schedule it.
+        let dead_at = holder.wait_until_dead();
+        let (recovered, recovered_at) = waiter.join().unwrap();
+        let recovered = recovered.unwrap();
+        let delay = recovered_at.saturating_duration_since(dead_at);
+        assert!(delay < Duration::from_secs(1), "recovered after {delay:?}");
+        assert_eq!(semaphore.available_permits(), 1);
+        holder.kill();
+        assert_eq!(semaphore.recover().unwrap(), 0, "nothing left to recover");
+        drop((mine, recovered));
+    });
     assert_eq!(semaphore.available_permits(), 3);
 }
 
@@ -83,32 +104,56 @@ fn a_live_process_keeps_its_permits_and_gives_them_back() {
         AcquireError::Timeout
     );
     assert!(started.elapsed() >= Duration::from_millis(250));
-    holder.tell("go");
-    holder.expect("returned");
+    // A thread here waits (for wake-ups only) while the holder gives its permit back:
+    // the give-back in the other process wakes it.
+    testing::disable_recheck(&semaphore);
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            let started = Instant::now();
+            let permit = semaphore.acquire_timeout(WAIT).map(drop);
+            (permit, started.elapsed())
+        });
+        wait_until("the acquirer waits", || {
+            testing::semaphore_waiters(&semaphore) == 1
+        });
+        holder.tell("go");
+        holder.expect("returned");
+        let (permit, waited) = waiter.join().unwrap();
+        permit.unwrap();
+        assert!(waited < WAIT / 2, "not woken up: waited {waited:?}");
+    });
     assert!(holder.wait().success());
-    // The holder's give-back wakes a waiter here.
-    assert!(semaphore.acquire_timeout(Duration::from_secs(5)).is_ok());
 }
 
 #[test]
-fn a_release_wakes_a_waiting_thread() {
+fn a_release_wakes_waiting_threads() {
     let name = TestName::new("sem-wake");
     let semaphore = Arc::new(Semaphore::create(&name, 0).unwrap());
+    // Wake-ups only: no look every 100 ms that would make up for a lost one.
+    testing::disable_recheck(&semaphore);
     let waiters: Vec<_> = (0..3)
         .map(|_| {
             let semaphore = Arc::clone(&semaphore);
             std::thread::spawn(move || {
-                semaphore
-                    .acquire_timeout(Duration::from_secs(10))
-                    .map(|permit| permit.forget())
+                let started = Instant::now();
+                let permit = semaphore.acquire_timeout(WAIT).map(|p| p.forget());
+                (permit, started.elapsed())
             })
         })
         .collect();
+    // Release only once all three are registered: each read the wake-up sequence under
+    // the semaphore's mutex, so the release must wake it (or keep it from sleeping).
+    wait_until("three threads wait", || {
+        testing::semaphore_waiters(&semaphore) == 3
+    });
     semaphore.release(3).unwrap();
     for waiter in waiters {
-        waiter.join().unwrap().unwrap();
+        let (permit, waited) = waiter.join().unwrap();
+        permit.unwrap();
+        assert!(waited < WAIT / 2, "not woken up: waited {waited:?}");
     }
     assert_eq!(semaphore.available_permits(), 0);
+    assert_eq!(testing::semaphore_waiters(&semaphore), 0);
 }
 
 #[test]
@@ -159,4 +204,28 @@ fn threads_never_exceed_the_permits() {
     }
     assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2);
     assert_eq!(semaphore.available_permits(), 2);
+}
+
+#[test]
+fn permits_of_a_full_table_of_killed_processes_all_come_back() {
+    // MAX_HOLDERS processes take one permit each, filling the table of holders; all
+    // are killed. The next acquirer finds no free slot, and the sweep that frees one
+    // gives every lease back.
+    let name = TestName::new("sem-full-table");
+    let semaphore = Semaphore::create(&name, 300).unwrap();
+    let mut holders: Vec<Helper> = (0..MAX_HOLDERS)
+        .map(|_| Helper::spawn("lease", &name, Some(1)))
+        .collect();
+    for holder in &mut holders {
+        holder.expect("holding");
+    }
+    assert_eq!(semaphore.available_permits(), 300 - MAX_HOLDERS);
+    for holder in &mut holders {
+        holder.kill();
+    }
+    let permit = semaphore.try_acquire().unwrap();
+    assert_eq!(semaphore.available_permits(), 299);
+    assert_eq!(semaphore.recover().unwrap(), 0, "nothing left to recover");
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), 300);
 }

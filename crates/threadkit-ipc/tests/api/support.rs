@@ -1,11 +1,12 @@
-//! Unique names that are unlinked even when a test fails, and helper processes that
-//! are killed and reaped even when a test fails.
+//! Unique names that are unlinked even when a test fails, helper processes that are
+//! killed and reaped even when a test fails, and ways to wait until another thread or
+//! process is in a given state (rather than sleeping and hoping).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a test waits for a helper's next line before failing.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -115,6 +116,23 @@ impl Helper {
         self.child.kill().expect("kill the helper");
     }
 
+    /// Waits until the helper, killed but not reaped, is a zombie — dead, as other
+    /// processes can tell — and returns when that was seen.
+    pub fn wait_until_dead(&self) -> Instant {
+        let pid = self.child.id();
+        wait_until("the killed helper is a zombie", || {
+            thread_state(pid, pid) == Some('Z')
+        });
+        Instant::now()
+    }
+
+    /// Waits until the helper (single-threaded) sleeps in the kernel: for the roles
+    /// that print a line and then wait for a futex, blocked in that wait.
+    pub fn wait_until_asleep(&self) {
+        let pid = self.child.id();
+        wait_until_asleep(pid, pid);
+    }
+
     pub fn wait(&mut self) -> ExitStatus {
         self.stdin = None;
         self.child.wait().expect("wait for the helper")
@@ -126,4 +144,38 @@ impl Drop for Helper {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Polls `done` until it holds; fails the test after `PATIENCE`.
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting until {what}");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Waits until the thread `tid` of process `pid` sleeps in the kernel (state `S`).
+pub fn wait_until_asleep(pid: u32, tid: u32) {
+    wait_until(&format!("thread {tid} of process {pid} sleeps"), || {
+        thread_state(pid, tid) == Some('S')
+    });
+}
+
+/// The calling thread's id.
+pub fn current_tid() -> u32 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() }.cast_unsigned()
+}
+
+/// The state letter of a thread (`R`, `S`, `D`, `Z`…) in `/proc`, if it is listed.
+fn thread_state(pid: u32, tid: u32) -> Option<char> {
+    let path = if pid == tid {
+        format!("/proc/{pid}/stat") // also for a zombie, whose task list may be gone
+    } else {
+        format!("/proc/{pid}/task/{tid}/stat")
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // `tid (comm) state …`; the command may hold spaces and parentheses.
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }

@@ -39,6 +39,7 @@ mod linux {
             "count" => count(name, arg()),
             "hold" => hold(name),
             "hold-half-updated" => hold_half_updated(name),
+            "fork-with-guard" => fork_with_guard(name, arg()),
             "acquire-within" => acquire_within(name, Duration::from_millis(arg())),
             "lease" => lease(name, arg(), false),
             "lease-and-forget" => lease(name, arg(), true),
@@ -90,6 +91,59 @@ mod linux {
         say("completed");
     }
 
+    /// Holds the lock through a guard and forks; the child drops its copy of the guard
+    /// (the hold is the parent's thread's, so that must change nothing) and exits. Then
+    /// says how the child ended and whether the lock is still held, and with ARG 0
+    /// forgets the guard and drops the handle (whose mapping must stay: the mutex is in
+    /// this thread's robust list) and says whether the object is still mapped; with
+    /// ARG 1 drops the guard (a normal release) and says whether the lock is free.
+    /// Then waits to be told to exit (the kernel releases a hold left behind).
+    fn fork_with_guard(name: &str, mode: u64) {
+        let lock = or_fail(Lock::<u64>::open(name));
+        let guard = or_fail(lock.acquire());
+        // SAFETY: this helper has one thread, so the child may run any code the parent
+        // could; both go on with valid copies of the same memory.
+        let child = unsafe { libc::fork() };
+        if child < 0 {
+            fail("fork failed");
+        }
+        if child == 0 {
+            drop(guard);
+            // SAFETY: ends the child at once, without the parent's exit-time work.
+            unsafe { libc::_exit(0) };
+        }
+        let mut status = 0;
+        // SAFETY: `child` is our child's pid; `status` is valid to write.
+        if unsafe { libc::waitpid(child, &mut status, 0) } != child {
+            fail("waitpid failed");
+        }
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            128 + libc::WTERMSIG(status)
+        };
+        say(&format!("child exit={code}"));
+        say(&format!("locked={}", lock.is_locked()));
+        if mode == 0 {
+            std::mem::forget(guard);
+            drop(lock);
+            say(&format!("mapped={}", is_mapped(name)));
+        } else {
+            drop(guard);
+            say(&format!("released locked={}", lock.is_locked()));
+        }
+        wait_for_line();
+    }
+
+    /// Whether this process maps the shared memory object `name`.
+    fn is_mapped(name: &str) -> bool {
+        let path = format!("/dev/shm/{}", name.trim_start_matches('/'));
+        std::fs::read_to_string("/proc/self/maps")
+            .unwrap_or_else(|_| fail("cannot read /proc/self/maps"))
+            .lines()
+            .any(|line| line.split_ascii_whitespace().nth(5) == Some(path.as_str()))
+    }
+
     /// Acquires with a timeout and says what happened.
     fn acquire_within(name: &str, timeout: Duration) {
         let lock = or_fail(Lock::<u64>::open(name));
@@ -135,15 +189,18 @@ mod linux {
         say("returned");
     }
 
-    /// Waits for the event and says whether it was set.
+    /// Waits for the event and says whether it was set, and after how long (a wait
+    /// that lasted its whole timeout was not woken up, whatever it returns).
     fn wait_event(name: &str, timeout: Duration) {
         let event = or_fail(Event::open(name));
         say("waiting");
-        if event.wait_timeout(timeout) {
-            say("set");
-        } else {
-            say("timeout");
-        }
+        let started = Instant::now();
+        let set = event.wait_timeout(timeout);
+        let waited = started.elapsed().as_millis();
+        say(&format!(
+            "{} after {waited} ms",
+            if set { "set" } else { "timeout" }
+        ));
     }
 
     fn say(line: &str) {

@@ -42,4 +42,19 @@ cargo +nightly miri setup >/dev/null
 MIRIFLAGS="-Zmiri-many-seeds=0..2" CARGO_TARGET_DIR=target/miri \
     timeout 900 cargo +nightly miri test --locked -p threadkit --lib --test api
 
+step "Python package: build into target/py-venv, CPython's lock tests, pytest, stubtest"
+python3 -m venv target/py-venv
+(
+    # The venv first on PATH: maturin's build backend runs `maturin` by name.
+    PATH="$PWD/target/py-venv/bin:$PATH"
+    pip="python -m pip --quiet --disable-pip-version-check"
+    $pip install "maturin>=1.9.4,<2" pytest mypy
+    $pip install --no-build-isolation --force-reinstall --no-deps ./crates/threadkit-py
+    cd crates/threadkit-py
+    python tests/conformance.py
+    python -m pytest -q -p no:cacheprovider tests
+    cd ../../target  # stubtest leaves a .mypy_cache where it runs
+    python -m mypy.stubtest threadkit._threadkit
+)
+
 step "all tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"

@@ -1,0 +1,96 @@
+//! `threadkit.Event`: Python's `threading.Event`, over `threadkit::Event`.
+
+use pyo3::exceptions::PyDeprecationWarning;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::timeout::{self, Timeout};
+use crate::{blocking, repr};
+
+/// An event, as `threading.Event()`: a flag that threads can wait for.
+///
+/// `set()` raises the flag and wakes every waiting thread; `clear()` lowers it;
+/// `wait(timeout=None)` returns at once when it is set, and otherwise blocks until it
+/// is (returning the flag: False only when it timed out).
+#[pyclass(frozen, weakref, subclass, module = "threadkit", name = "Event")]
+#[derive(Debug)]
+pub struct Event {
+    inner: threadkit::Event,
+}
+
+#[pymethods]
+impl Event {
+    // Any arguments are accepted here and checked by `__init__`, so that a subclass
+    // may give its `__init__` other parameters, as with CPython's Python class.
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs), text_signature = "()")]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Self {
+            inner: threadkit::Event::new(),
+        }
+    }
+
+    fn __init__(&self) {}
+
+    /// Whether the flag is set.
+    fn is_set(&self) -> bool {
+        self.inner.is_set()
+    }
+
+    /// A deprecated synonym of `is_set()`.
+    #[pyo3(name = "isSet")]
+    fn is_set_deprecated(&self, py: Python<'_>) -> PyResult<bool> {
+        PyErr::warn(
+            py,
+            &py.get_type::<PyDeprecationWarning>(),
+            c"isSet() is deprecated, use is_set() instead",
+            1,
+        )?;
+        Ok(self.is_set())
+    }
+
+    /// Set the flag, waking every waiting thread.
+    fn set(&self) {
+        self.inner.set();
+    }
+
+    /// Clear the flag.
+    fn clear(&self) {
+        self.inner.clear();
+    }
+
+    /// Block until the flag is set or `timeout` seconds pass (`None`: no timeout);
+    /// return the flag.
+    #[pyo3(signature = (timeout = None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        if self.inner.is_set() {
+            return Ok(true);
+        }
+        let timeout = timeout::condition_wait(timeout)?;
+        if timeout == Timeout::Now {
+            return Ok(self.inner.is_set());
+        }
+        let deadline = timeout.deadline()?;
+        let event = &self.inner;
+        let set = blocking::wait(py, deadline, |until| {
+            let set = match until {
+                None => {
+                    event.wait();
+                    true
+                }
+                Some(until) => event.wait_deadline(until),
+            };
+            set.then_some(())
+        })?;
+        Ok(set.is_some())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let status = if slf.get().inner.is_set() {
+            "set"
+        } else {
+            "unset"
+        };
+        repr::python_style(slf.as_any(), status)
+    }
+}

@@ -8,6 +8,7 @@ use crate::diagnostics::{self, Blocking, Object, PrimitiveKind};
 use crate::error::{BrokenBarrierError, ZeroPartiesError};
 use crate::internal_lock::{InternalGuard, InternalLock};
 use crate::origin::Origin;
+use crate::primitive::{AtomicUsize, Ordering};
 use crate::wait_queue::WaitQueue;
 
 /// The barrier's phase (CPython's `_state`: 0, 1, -1, -2).
@@ -75,6 +76,10 @@ type Action = Box<dyn Fn() + Send + Sync>;
 /// ```
 pub struct Barrier {
     inner: InternalLock<Inner>,
+    // What `n_waiting` and `is_broken` read without the lock (Python reads them
+    // lock-free too, so a barrier action may call them): waiting << 1 | broken.
+    // Written under the lock after every change.
+    summary: AtomicUsize,
     queue: WaitQueue,
     parties: usize,
     action: Option<Action>,
@@ -134,6 +139,7 @@ impl BarrierBuilder {
                 PrimitiveKind::Barrier,
                 origin,
             ),
+            summary: AtomicUsize::new(0),
             queue: WaitQueue::new(),
             parties: self.parties,
             action: self.action,
@@ -216,6 +222,7 @@ impl Barrier {
         } else {
             inner.phase = Phase::Filling;
         }
+        self.publish(&inner);
         self.queue.notify_all();
     }
 
@@ -231,18 +238,30 @@ impl Barrier {
     }
 
     /// How many threads wait in the barrier now.
+    ///
+    /// Reads a summary kept beside the barrier's lock, so it may be called from the
+    /// barrier's action (Python reads it lock-free too).
     pub fn n_waiting(&self) -> usize {
-        let inner = self.inner.lock();
-        if inner.phase == Phase::Filling {
-            inner.count
-        } else {
-            0
-        }
+        self.summary.load(Ordering::Acquire) >> 1
     }
 
     /// Whether the barrier is broken.
+    ///
+    /// Lock-free, like [`n_waiting`](Self::n_waiting).
     pub fn is_broken(&self) -> bool {
-        self.inner.lock().phase == Phase::Broken
+        self.summary.load(Ordering::Acquire) & 1 != 0
+    }
+
+    /// Mirrors the state for `n_waiting` and `is_broken`; called with the lock held
+    /// after every change.
+    fn publish(&self, inner: &Inner) {
+        let waiting = if inner.phase == Phase::Filling {
+            inner.count
+        } else {
+            0
+        };
+        let broken = usize::from(inner.phase == Phase::Broken);
+        self.summary.store(waiting << 1 | broken, Ordering::Release);
     }
 
     /// The barrier's name, if it was built with one.
@@ -269,6 +288,7 @@ impl Barrier {
         }
         let index = inner.count;
         inner.count += 1;
+        self.publish(&inner);
         let result;
         if index + 1 == self.parties {
             result = self.release_round(&mut inner);
@@ -280,6 +300,7 @@ impl Barrier {
             inner.phase = Phase::Filling;
             self.queue.notify_all();
         }
+        self.publish(&inner);
         drop(inner);
         match result {
             Ok(()) => Ok(index),
@@ -297,6 +318,7 @@ impl Barrier {
             return Err(RoundFailure::ActionPanicked(payload));
         }
         inner.phase = Phase::Draining;
+        self.publish(inner);
         self.queue.notify_all();
         Ok(())
     }
@@ -340,6 +362,7 @@ impl Barrier {
 
     fn break_barrier(&self, inner: &mut Inner) {
         inner.phase = Phase::Broken;
+        self.publish(inner);
         self.queue.notify_all();
     }
 }

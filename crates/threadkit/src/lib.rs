@@ -83,7 +83,7 @@ pub use condition::{Condition, ConditionGuard, ConditionLock, RLockSaved};
 pub use error::{BrokenBarrierError, NotOwnedError, ReleaseError, ZeroPartiesError};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
-pub use queue::{LifoQueue, PriorityQueue, Queue, SimpleQueue};
+pub use queue::{CustomQueue, LifoQueue, PriorityQueue, Queue, SimpleQueue};
 pub use raw_lock::RawLock;
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, MAX_PERMITS, Semaphore, SemaphorePermit};

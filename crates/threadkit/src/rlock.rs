@@ -54,8 +54,9 @@ pub struct RLock<T: ?Sized = ()> {
     raw: RawLock,
     // 0 when free, else the holder's `thread_id` (written only by the holder).
     owner: AtomicUsize,
-    // Recursion depth; only read and written by the holder.
-    count: UnsafeCell<usize>,
+    // Recursion depth; written only by the holder (relaxed: other threads only read it
+    // for reports, and the owner word tells them whether it means anything).
+    count: AtomicUsize,
     data: UnsafeCell<T>,
 }
 
@@ -89,7 +90,7 @@ impl<T> RLock<T> {
             Self {
                 raw: RawLock::with_origin(origin),
                 owner: AtomicUsize::new(0),
-                count: UnsafeCell::new(0),
+                count: AtomicUsize::new(0),
                 data: UnsafeCell::new(value),
             }
         }
@@ -189,10 +190,18 @@ impl<T: ?Sized> RLock<T> {
     /// How many times the calling thread holds the lock (0 if it does not).
     pub fn depth(&self) -> usize {
         if self.is_owned() {
-            // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
-            self.count.with(|count| unsafe { *count })
+            self.count.load(Ordering::Relaxed)
         } else {
             0
+        }
+    }
+
+    /// The holder's thread ident and recursion depth, as seen from any thread (for
+    /// reports, like Python's `RLock` repr): `None` when free. A momentary snapshot.
+    pub fn holder(&self) -> Option<(u64, usize)> {
+        match self.owner.load(Ordering::Relaxed) {
+            0 => None,
+            owner => Some((owner as u64, self.count.load(Ordering::Relaxed))),
         }
     }
 
@@ -211,10 +220,7 @@ impl<T: ?Sized> RLock<T> {
         if !self.is_owned() {
             return Err(ReleaseError::NotOwned);
         }
-        // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
-        let depth = self
-            .count
-            .with_mut(|count| unsafe { std::mem::replace(&mut *count, 0) });
+        let depth = self.count.swap(0, Ordering::Relaxed);
         self.give_up_ownership();
         Ok(SavedDepth(depth))
     }
@@ -236,13 +242,15 @@ impl<T: ?Sized> RLock<T> {
         if self.owner.load(Ordering::Relaxed) != me {
             return false;
         }
-        // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
-        self.count.with_mut(|count| unsafe {
-            // Overflow would need 2^64 nested acquisitions: unreachable in practice.
-            *count = (*count)
+        // Only the holder writes `count`: a load and a store, no read-modify-write.
+        // Overflow would need 2^64 nested acquisitions: unreachable in practice.
+        let depth = self.count.load(Ordering::Relaxed);
+        self.count.store(
+            depth
                 .checked_add(1)
-                .expect("RLock recursion depth overflow");
-        });
+                .expect("RLock recursion depth overflow"),
+            Ordering::Relaxed,
+        );
         true
     }
 
@@ -250,19 +258,15 @@ impl<T: ?Sized> RLock<T> {
     #[inline]
     fn take_ownership(&self, me: usize, depth: usize, site: &'static Location<'static>) {
         self.owner.store(me, Ordering::Relaxed);
-        // SAFETY: we just acquired `raw`, so we alone access `count`.
-        self.count.with_mut(|count| unsafe { *count = depth });
+        self.count.store(depth, Ordering::Relaxed);
         diagnostics::acquired(|| self.object(), site);
     }
 
     /// Releases one level; the caller holds the lock.
     #[inline]
     fn release_owned(&self) {
-        // SAFETY: the calling thread holds the lock, so it alone accesses `count`.
-        let left = self.count.with_mut(|count| unsafe {
-            *count -= 1;
-            *count
-        });
+        let left = self.count.load(Ordering::Relaxed) - 1;
+        self.count.store(left, Ordering::Relaxed);
         if left == 0 {
             self.give_up_ownership();
         }

@@ -5,8 +5,10 @@
 use std::fmt;
 
 use super::core::{Core, Wait};
+use super::hooks::QueueHooks;
 use super::locked_core::LockedCore;
-use super::storage::{Container, Storage};
+use super::storage::Storage;
+use std::convert::Infallible;
 
 /// Generates the shared methods inside an `impl<T> …Queue<T>` block.
 macro_rules! queue_api {
@@ -300,7 +302,7 @@ impl<T: Send, S: Storage<T> + Sync> BlockingGet<T> for Core<T, S> {
     }
 }
 
-impl<T: Send, C: Container<T> + Send> BlockingGet<T> for LockedCore<C> {
+impl<T: Send, H: QueueHooks<T, Error = Infallible> + Send> BlockingGet<T> for LockedCore<H> {
     fn blocking_get(&self) -> Option<T> {
         // A blocking get only fails once the queue is shut down and drained.
         self.get(Wait::Until(None)).ok()

@@ -7,15 +7,18 @@
 //!              FIFO unbounded: block list (segments.rs) lock-free
 //! blocking     core.rs: lock-free storage, parking on the queue, task
 //!              tracking, shutdown
-//!              locked_core.rs: LIFO and priority containers under a lock
-//!              with condition-variable waiting (Python's design)
+//!              locked_core.rs: storage hooks (hooks.rs: LIFO, priority, or
+//!              yours) under a lock with condition-variable waiting (Python's
+//!              design); custom.rs: the queue over your own hooks
 //! fronts       fifo.rs, lifo.rs, priority.rs, simple.rs (the API: api.rs)
 //! ```
 
 mod api;
 mod core;
+mod custom;
 mod error;
 mod fifo;
+mod hooks;
 mod lifo;
 mod locked_core;
 mod priority;
@@ -25,11 +28,13 @@ mod simple;
 mod storage;
 
 pub use api::Iter;
+pub use custom::{CustomGetError, CustomPutError, CustomQueue};
 pub use error::{
     GetError, GetTimeoutError, JoinTimeoutError, MaxsizeError, PutError, PutTimeoutError,
     TaskDoneError, TryGetError, TryPutError,
 };
 pub use fifo::Queue;
+pub use hooks::QueueHooks;
 pub use lifo::LifoQueue;
 pub use priority::PriorityQueue;
 pub use simple::SimpleQueue;

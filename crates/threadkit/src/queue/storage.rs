@@ -1,10 +1,7 @@
-//! Where a queue keeps its items: the lock-free FIFO storages ([`Ring`] when created
-//! bounded, [`Segments`] when created unbounded) behind one small trait the blocking
-//! layer uses, and the containers giving the LIFO and priority orders (which live under
-//! a lock, see `locked_core.rs`).
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+//! Where a lock-free queue keeps its items: [`Ring`] when created bounded, [`Segments`]
+//! when created unbounded, behind one small trait the blocking layer uses. (The LIFO
+//! and priority orders live in containers under a lock: see `hooks.rs` and
+//! `locked_core.rs`.)
 
 use super::error::MaxsizeError;
 use super::ring::Ring;
@@ -123,42 +120,5 @@ impl<T> Storage<T> for Fifo<T> {
                 Ok(())
             }
         }
-    }
-}
-
-/// A container giving the LIFO or priority order.
-pub(crate) trait Container<T>: Default {
-    fn put(&mut self, value: T);
-    fn take(&mut self) -> Option<T>;
-    fn count(&self) -> usize;
-}
-
-/// Last in, first out.
-impl<T> Container<T> for Vec<T> {
-    fn put(&mut self, value: T) {
-        self.push(value);
-    }
-
-    fn take(&mut self) -> Option<T> {
-        self.pop()
-    }
-
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
-
-/// Smallest first (a min-heap, like Python's `heapq`).
-impl<T: Ord> Container<T> for BinaryHeap<Reverse<T>> {
-    fn put(&mut self, value: T) {
-        self.push(Reverse(value));
-    }
-
-    fn take(&mut self) -> Option<T> {
-        self.pop().map(|Reverse(value)| value)
-    }
-
-    fn count(&self) -> usize {
-        self.len()
     }
 }

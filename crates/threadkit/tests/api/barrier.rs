@@ -146,3 +146,28 @@ fn panicking_action_breaks_the_barrier_and_propagates() {
     assert_eq!((panicked, broken), (1, 1));
     assert!(barrier.is_broken());
 }
+
+#[test]
+fn the_action_may_read_the_barrier() {
+    // CPython reads n_waiting and broken without the lock; an action may call them.
+    let seen = Arc::new(AtomicUsize::new(usize::MAX));
+    let barrier = Arc::new_cyclic(|weak: &std::sync::Weak<Barrier>| {
+        let (weak, seen) = (weak.clone(), Arc::clone(&seen));
+        Barrier::builder(2)
+            .action(move || {
+                let barrier = weak.upgrade().unwrap();
+                assert!(!barrier.is_broken());
+                seen.store(barrier.n_waiting(), Ordering::SeqCst);
+            })
+            .build()
+            .unwrap()
+    });
+    for r in run_parties(&barrier, 2) {
+        assert!(r.is_ok());
+    }
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "both parties were inside when the action ran"
+    );
+}

@@ -537,3 +537,103 @@ fn concurrent_transfer_through_every_storage() {
         assert_eq!(total, (n * (n - 1) / 2) * 2 + 1_000_000 * n);
     }
 }
+
+/// CPython's FailingQueueTest, in Rust: hooks that fail leave the queue unchanged.
+#[test]
+fn failing_hooks_leave_the_queue_intact() {
+    use std::collections::VecDeque;
+    use threadkit::CustomQueue;
+    use threadkit::queue::{CustomGetError, CustomPutError, QueueHooks};
+
+    #[derive(Default)]
+    struct Failing {
+        items: VecDeque<u32>,
+        fail_next_put: bool,
+        fail_next_get: bool,
+    }
+
+    impl QueueHooks<u32> for Failing {
+        type Error = &'static str;
+        fn qsize(&mut self) -> Result<usize, &'static str> {
+            Ok(self.items.len())
+        }
+        fn put(&mut self, value: u32) -> Result<(), &'static str> {
+            if std::mem::take(&mut self.fail_next_put) {
+                return Err("You Lose");
+            }
+            self.items.push_back(value);
+            Ok(())
+        }
+        fn get(&mut self) -> Result<Option<u32>, &'static str> {
+            if std::mem::take(&mut self.fail_next_get) {
+                return Err("You Lose");
+            }
+            Ok(self.items.pop_front())
+        }
+    }
+
+    // The hooks are reached through a shared handle so the test can arm them.
+    struct Shared(Arc<threadkit::Lock<Failing>>);
+    impl QueueHooks<u32> for Shared {
+        type Error = &'static str;
+        fn qsize(&mut self) -> Result<usize, &'static str> {
+            self.0.acquire().qsize()
+        }
+        fn put(&mut self, value: u32) -> Result<(), &'static str> {
+            self.0.acquire().put(value)
+        }
+        fn get(&mut self) -> Result<Option<u32>, &'static str> {
+            self.0.acquire().get()
+        }
+    }
+
+    let hooks = Arc::new(threadkit::Lock::new(Failing::default()));
+    let q = Arc::new(CustomQueue::new(Shared(Arc::clone(&hooks)), 3));
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    hooks.acquire().fail_next_put = true;
+    assert_eq!(q.try_put(9), Err(CustomPutError::Hook("You Lose")));
+    hooks.acquire().fail_next_put = true;
+    assert_eq!(
+        q.put_timeout(9, Duration::from_millis(100)),
+        Err(CustomPutError::Hook("You Lose"))
+    );
+    assert_eq!(q.qsize(), Ok(2));
+    assert_eq!(q.unfinished_tasks(), 2, "failed puts are not tasks");
+    q.put(3).unwrap();
+    assert_eq!(q.is_full(), Ok(true));
+    // A failing blocking put, woken by a get.
+    hooks.acquire().fail_next_put = true;
+    let putter = {
+        let q = Arc::clone(&q);
+        spawn_named("failing-putter", move || q.put(4))
+    };
+    wait_until_blocked("failing-putter");
+    assert_eq!(q.get(), Ok(1));
+    assert_eq!(
+        putter.join().unwrap(),
+        Err(CustomPutError::Hook("You Lose"))
+    );
+    assert_eq!(q.qsize(), Ok(2));
+    // A failing get leaves the item where it was.
+    hooks.acquire().fail_next_get = true;
+    assert_eq!(q.get(), Err(CustomGetError::Hook("You Lose")));
+    assert_eq!(q.qsize(), Ok(2));
+    hooks.acquire().fail_next_get = true;
+    assert_eq!(
+        q.get_timeout(Duration::from_millis(100)),
+        Err(CustomGetError::Hook("You Lose"))
+    );
+    assert_eq!(q.get(), Ok(2));
+    assert_eq!(q.get(), Ok(3));
+    assert_eq!(q.try_get(), Err(CustomGetError::Empty));
+    for _ in 0..3 {
+        q.task_done().unwrap();
+    }
+    q.join();
+    q.put(5).unwrap();
+    assert_eq!(q.shutdown(true), Ok(()));
+    assert_eq!(q.unfinished_tasks(), 0);
+    assert_eq!(q.put(6), Err(CustomPutError::ShutDown(6)));
+    assert_eq!(q.get(), Err(CustomGetError::ShutDown));
+}

@@ -87,3 +87,16 @@ fn debug_never_blocks() {
         .unwrap();
     assert_eq!(shown, "RLock { name: \"r\", data: <locked> }");
 }
+
+#[test]
+fn holder_is_visible_from_other_threads() {
+    let lock = Arc::new(RLock::new(()));
+    assert_eq!(lock.holder(), None);
+    let _a = lock.acquire();
+    let _b = lock.acquire();
+    let other = Arc::clone(&lock);
+    let seen = std::thread::spawn(move || other.holder()).join().unwrap();
+    let (ident, depth) = seen.expect("held");
+    assert_eq!(depth, 2);
+    assert_ne!(ident, 0);
+}

@@ -243,6 +243,15 @@ pub enum AcquireError {
     /// object and create it again.
     #[error("lock is not recoverable: a holder died and it was never made consistent")]
     NotRecoverable,
+    /// A lock records which threads use it, in a table of
+    /// [`MAX_LOCK_THREADS`](crate::MAX_LOCK_THREADS) liveness slots in its shared
+    /// memory (one per thread and handle, held until the thread ends or drops the
+    /// handle), and all are taken by live threads. Nothing is held.
+    #[error("too many threads use the lock at once (at most {max})")]
+    TooManyThreads {
+        /// The size of the table.
+        max: usize,
+    },
     /// A semaphore records which processes hold its permits, in a table of
     /// [`MAX_HOLDERS`](crate::MAX_HOLDERS) entries, and all are taken by live processes.
     #[error("too many processes hold permits at once (at most {max})")]

@@ -28,11 +28,15 @@
 //!   version, binary-layout tag, kind, and for a lock the size and alignment of its
 //!   data — so opening a name of another kind, of another version, or not made by
 //!   threadkit-ipc is an [`OpenError`], never undefined behaviour.
-//! * **Owner death.** A [`Lock`] is a process-shared robust pthread mutex: the kernel
-//!   releases it when its holder dies and the next acquirer is told
-//!   ([`LockGuard::owner_died`]), then decides whether the protected data is
-//!   consistent. A semaphore's permits taken through a [`SemaphorePermit`] are leases
-//!   recorded per process and recovered when the process is found dead.
+//! * **Owner death.** A [`Lock`] is a lock word of its own in shared memory (one atomic
+//!   compare-exchange to acquire, one to release), whose users each hold a robust
+//!   pthread mutex in a table beside it for as long as they use it: the kernel
+//!   releases those when a thread dies, so a waiter finds out, exactly, that the
+//!   holder is gone, takes the lock and is told ([`LockGuard::owner_died`]), then
+//!   decides whether the protected data is consistent. (With priority inheritance the
+//!   lock is a robust priority-inheriting pthread mutex.) A semaphore's permits taken
+//!   through a [`SemaphorePermit`] are leases recorded per process and recovered when
+//!   the process is found dead.
 //! * **The API shape of threadkit**: `acquire` → guard, `try_acquire`,
 //!   `acquire_timeout(Duration)`, `acquire_deadline(Instant)`, `release`; `set`, `clear`,
 //!   `is_set`, `wait`, `wait_timeout`. Operations that can fail return `Result`s
@@ -49,10 +53,11 @@
 //!
 //! # Platforms
 //!
-//! Linux (glibc or musl). The implementation uses Linux's shared futexes and `/proc`,
-//! so on other systems the crate compiles to nothing but these docs. All processes
-//! sharing an object must use the same C library and pointer width (checked), and for
-//! semaphores be in the same PID namespace.
+//! Linux (glibc or musl). The implementation uses Linux's shared futexes and robust
+//! mutexes, and for semaphores `/proc`, so on other systems the crate compiles to
+//! nothing but these docs. All processes sharing an object must use the same C library
+//! and pointer width (checked), and for semaphores be in the same PID namespace (locks
+//! need not be).
 //!
 //! # Cargo features
 //!
@@ -110,3 +115,5 @@ pub use name::{MAX_NAME_LEN, unlink};
 pub use options::Options;
 #[cfg(target_os = "linux")]
 pub use semaphore::{BoundedSemaphore, MAX_HOLDERS, MAX_PERMITS, Semaphore, SemaphorePermit};
+#[cfg(target_os = "linux")]
+pub use sys::slots::MAX_LOCK_THREADS;

@@ -8,7 +8,7 @@ use crate::error::{AcquireError, Kind, OpenError, ReleaseError};
 use crate::name::Name;
 use crate::options::Options;
 use crate::sys::layout::LockBody;
-use crate::sys::robust::{Acquired, CellGuard};
+use crate::sys::lock::{BodyGuard, LockHandle};
 use crate::sys::shm::Shared;
 
 /// Data that can live in shared memory and be protected by a [`Lock`]: `Copy`, with no
@@ -80,12 +80,29 @@ impl<T: bytemuck::AnyBitPattern + Send> Shareable for T {}
 /// gets the lock, and its guard's [`owner_died`](LockGuard::owner_died) says so: the
 /// dead holder may have left the data half-updated, and the new holder decides whether
 /// it is consistent (and repairs it if needed). The lock itself is usable again at
-/// once. It is a process-shared robust pthread mutex (`PTHREAD_MUTEX_ROBUST`): the
-/// kernel releases the locks of a dying thread and wakes a waiter, so recovery takes
-/// no polling.
+/// once. A waiter learns of a thread that ended at once (the ending thread wakes it),
+/// and of a process that died within 50 ms at most (it looks at the holder whenever it
+/// wakes, and while it waits it wakes after 1 ms, 2 ms, 4 ms… and then every 50 ms).
 ///
-/// Uncontended, an acquisition and a release are one C library call each; contended,
-/// a waiter spins briefly on the owner word before blocking in the kernel.
+/// How: the lock is a word of its own in the shared memory — uncontended, acquiring
+/// and releasing it are one atomic compare-exchange each, as for an in-process lock;
+/// contended, a waiter spins briefly, then sleeps on the word (a shared futex). Each
+/// thread that uses the lock holds, for as long as it uses it, a robust pthread mutex
+/// of its own in a table in the lock's shared memory (a *liveness slot*), and the word
+/// names the holder's slot; when a thread dies, the kernel releases its robust
+/// mutexes, so a waiter that finds the holder's slot mutex released knows, exactly,
+/// that the holder is gone. No process ids are involved, so neither pid reuse nor pid
+/// namespaces can mislead it. The table has [`MAX_LOCK_THREADS`](crate::MAX_LOCK_THREADS)
+/// slots: that many threads, of all processes, can use one lock at once (a thread's
+/// slot is freed when it ends, or when it drops its handle while not holding the lock;
+/// a dead process's slots are taken back by the next thread that needs one). One more
+/// is refused with [`AcquireError::TooManyThreads`].
+///
+/// With [priority inheritance](Options::priority_inheritance) the lock is instead a
+/// process-shared robust priority-inheriting pthread mutex (`PTHREAD_PRIO_INHERIT`),
+/// on which the kernel boosts the holder: one C library call per acquisition and
+/// release, no thread table and no limit on threads; the kernel hands a dead holder's
+/// lock to a waiter directly.
 ///
 /// # Differences from Python's threading
 ///
@@ -108,7 +125,8 @@ impl<T: bytemuck::AnyBitPattern + Send> Shareable for T {}
 /// # Errors
 ///
 /// Creating and opening fail with [`OpenError`] (bad names, a name of another kind, a
-/// data type of another size, permissions…); acquiring with [`AcquireError`].
+/// data type of another size, permissions…); acquiring with [`AcquireError`] (among
+/// others [`AcquireError::TooManyThreads`], above).
 ///
 /// # Examples
 ///
@@ -130,7 +148,7 @@ impl<T: bytemuck::AnyBitPattern + Send> Shareable for T {}
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Lock<T: Shareable = ()> {
-    shared: Shared<LockBody<T>>,
+    handle: LockHandle<T>,
 }
 
 impl<T: Shareable> Lock<T> {
@@ -158,7 +176,7 @@ impl<T: Shareable> Lock<T> {
             &options,
             (options.priority_inheritance, value),
         )
-        .map(|shared| Self { shared })
+        .and_then(Self::from_shared)
     }
 
     /// Opens the existing lock `name`.
@@ -182,7 +200,7 @@ impl<T: Shareable> Lock<T> {
     /// As [`open`](Self::open).
     pub fn open_with(name: &str, options: Options) -> Result<Self, OpenError> {
         let name = Name::new(name)?;
-        Shared::open(&name, Kind::Lock, &options).map(|shared| Self { shared })
+        Shared::open(&name, Kind::Lock, &options).and_then(Self::from_shared)
     }
 
     /// Opens the lock `name`, creating it (protecting `value`) if it does not exist.
@@ -207,7 +225,7 @@ impl<T: Shareable> Lock<T> {
             &options,
             (options.priority_inheritance, value),
         )
-        .map(|(shared, _created)| Self { shared })
+        .and_then(|(shared, _created)| Self::from_shared(shared))
     }
 
     /// Removes the name `name` (which must be a lock protecting a `T`). Processes that
@@ -224,15 +242,22 @@ impl<T: Shareable> Lock<T> {
         Shared::<LockBody<T>>::unlink(&name, Kind::Lock)
     }
 
+    fn from_shared(shared: Shared<LockBody<T>>) -> Result<Self, OpenError> {
+        LockHandle::new(shared).map(|handle| Self { handle })
+    }
+
     /// Acquires the lock, blocking until it is free.
     ///
     /// # Errors
     ///
-    /// [`AcquireError::Deadlock`] if this thread holds it already;
-    /// [`AcquireError::NotRecoverable`] if C code sharing the lock left it unusable.
+    /// [`AcquireError::Deadlock`] if this thread holds it already (through any handle);
+    /// [`AcquireError::TooManyThreads`] the first time a thread uses the handle, if
+    /// [`MAX_LOCK_THREADS`](crate::MAX_LOCK_THREADS) live threads use the lock already;
+    /// with priority inheritance, [`AcquireError::NotRecoverable`] if C code sharing
+    /// the lock left it unusable.
     #[inline]
     pub fn acquire(&self) -> Result<LockGuard<'_, T>, AcquireError> {
-        self.guard(self.shared.body().mutex.lock(None))
+        self.handle.lock(None).map(LockGuard::new)
     }
 
     /// Acquires the lock if it is free right now.
@@ -242,7 +267,7 @@ impl<T: Shareable> Lock<T> {
     /// [`AcquireError::WouldBlock`] if it is held; otherwise as [`acquire`](Self::acquire).
     #[inline]
     pub fn try_acquire(&self) -> Result<LockGuard<'_, T>, AcquireError> {
-        self.guard(self.shared.body().mutex.try_lock())
+        self.handle.try_lock().map(LockGuard::new)
     }
 
     /// Acquires the lock, waiting at most `timeout`.
@@ -253,7 +278,7 @@ impl<T: Shareable> Lock<T> {
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_, T>, AcquireError> {
         let deadline = crate::time::deadline_after(timeout);
-        self.guard(self.shared.body().mutex.lock(deadline))
+        self.handle.lock(deadline).map(LockGuard::new)
     }
 
     /// Acquires the lock, waiting until `deadline` at the latest.
@@ -263,30 +288,23 @@ impl<T: Shareable> Lock<T> {
     /// [`AcquireError::Timeout`]; otherwise as [`acquire`](Self::acquire).
     #[inline]
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<LockGuard<'_, T>, AcquireError> {
-        self.guard(self.shared.body().mutex.lock(Some(deadline)))
+        self.handle.lock(Some(deadline)).map(LockGuard::new)
     }
 
     /// Whether the lock is held, by any thread of any process. A momentary snapshot;
     /// a lock whose holder died reads as held until someone acquires it again.
     pub fn is_locked(&self) -> bool {
-        self.shared.body().mutex.is_locked()
+        self.handle.is_locked()
     }
 
     /// The lock's name (without a leading `/`).
     pub fn name(&self) -> &str {
-        self.shared.name()
+        self.handle.name()
     }
 
-    #[inline]
-    fn guard(
-        &self,
-        acquired: Result<Acquired, AcquireError>,
-    ) -> Result<LockGuard<'_, T>, AcquireError> {
-        let acquired = acquired?;
-        Ok(LockGuard {
-            inner: self.shared.body().guard(acquired, self.shared.pins()),
-            owner_died: acquired.owner_died,
-        })
+    /// The engine, for the test hooks.
+    pub(crate) fn handle(&self) -> &LockHandle<T> {
+        &self.handle
     }
 }
 
@@ -302,7 +320,8 @@ impl Lock<()> {
     /// [`ReleaseError::NotLocked`] if the lock is not held,
     /// [`ReleaseError::NotOwner`] if another thread (here or in another process) holds
     /// it, [`ReleaseError::HeldByGuard`] if this thread holds it through a live guard.
-    /// Nothing changes.
+    /// Nothing changes. (A hold taken through another handle of the same lock, in this
+    /// thread, may be released through this one.)
     ///
     /// # Examples
     ///
@@ -319,12 +338,7 @@ impl Lock<()> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
-        self.shared.body().mutex.release_detached()?;
-        // The detached hold no longer keeps a mapping in use. (Taken through another
-        // handle of this lock, it leaves that one pinned: a leak, never an unmap
-        // too early.)
-        self.shared.pins().remove();
-        Ok(())
+        self.handle.release_detached()
     }
 }
 
@@ -354,17 +368,21 @@ impl<T: Shareable> fmt::Debug for Lock<T> {
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a, T: Shareable> {
-    inner: CellGuard<'a, T>,
-    owner_died: bool,
+    inner: BodyGuard<'a, T>,
 }
 
-impl<T: Shareable> LockGuard<'_, T> {
+impl<'a, T: Shareable> LockGuard<'a, T> {
+    #[inline]
+    fn new(inner: BodyGuard<'a, T>) -> Self {
+        Self { inner }
+    }
+
     /// Whether the previous holder died holding the lock (its process was killed or
     /// crashed, or its thread exited). The data may be half-updated: check it, and
     /// repair it if needed. The lock itself is consistent again; if this holder dies
     /// too, the next acquirer is told in turn.
     pub fn owner_died(&self) -> bool {
-        self.owner_died
+        self.inner.owner_died()
     }
 }
 
@@ -397,7 +415,7 @@ impl<T: Shareable + fmt::Debug> fmt::Debug for LockGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LockGuard")
             .field("data", &**self)
-            .field("owner_died", &self.owner_died)
+            .field("owner_died", &self.owner_died())
             .finish()
     }
 }

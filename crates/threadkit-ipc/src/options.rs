@@ -51,8 +51,12 @@ impl Options {
     /// Priority inheritance for a [`Lock`](crate::Lock) (`PTHREAD_PRIO_INHERIT`): a
     /// low-priority holder runs at the priority of the highest-priority waiter, so a
     /// medium-priority thread cannot starve them both (priority inversion). Off by
-    /// default: contended hand-offs then go through the kernel, which costs throughput.
-    /// Ignored by the other kinds.
+    /// default, because it costs throughput: such a lock is a robust
+    /// priority-inheriting pthread mutex, so every acquisition and release is a C
+    /// library call and contended hand-offs go through the kernel (without it, a lock
+    /// is a word of its own, taken with one atomic instruction). It uses no liveness
+    /// slots, so [`MAX_LOCK_THREADS`](crate::MAX_LOCK_THREADS) does not apply. Ignored
+    /// by the other kinds.
     #[must_use]
     pub const fn priority_inheritance(self, enabled: bool) -> Self {
         Self {

@@ -3,9 +3,10 @@
 //! tests exercise the very code that ships.
 //!
 //! They let a test wait until other threads or processes are really waiting before it
-//! wakes them, and tell a wake-up from a periodic re-check.
+//! wakes them, tell a wake-up from a periodic re-check, and count a lock's claimed
+//! liveness slots.
 
-use crate::{Event, Semaphore};
+use crate::{Event, Lock, Semaphore, Shareable};
 
 /// Whether threads, in any process, may be blocked on `event`: its `WAITERS` bit, set
 /// by a waiter just before it blocks and cleared by `set`.
@@ -26,4 +27,17 @@ pub fn semaphore_waiters(semaphore: &Semaphore) -> usize {
 /// thanks to the re-check.
 pub fn disable_recheck(semaphore: &Semaphore) {
     semaphore.disable_recheck();
+}
+
+/// How many liveness slots of `lock` are claimed, by threads of all processes (a
+/// momentary count; a dead process's slots count until they are taken back).
+pub fn lock_threads<T: Shareable>(lock: &Lock<T>) -> usize {
+    lock.handle().claimed_slots()
+}
+
+/// Makes acquirers that park through this handle wait for a wake-up (or their
+/// deadline) only, without looking at the holder periodically, so that a test of the
+/// wake-ups cannot pass thanks to the re-check.
+pub fn disable_lock_recheck<T: Shareable>(lock: &Lock<T>) {
+    lock.handle().disable_recheck();
 }

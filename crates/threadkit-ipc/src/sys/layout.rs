@@ -8,15 +8,16 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use crate::error::OpenError;
 use crate::name::Name;
-use crate::sys::robust::{PthreadCell, RobustCell, RobustMutex};
+use crate::sys::robust::{PthreadCell, RobustMutex};
 use crate::sys::shm::Body;
 
-/// A lock's body: the robust mutex, its owner word, then the data.
-pub(crate) type LockBody<T> = RobustCell<T>;
+/// A lock's body: its lock word and mode, the data, a pthread mutex (for priority
+/// inheritance) and the liveness slots (see `lock.rs`).
+pub(crate) use crate::sys::lock::LockBody;
 
-// SAFETY: repr(C) of a pthread mutex, an atomic and a T that accepts any bit pattern;
+// SAFETY: repr(C) of atomics, pthread mutexes and a T that accepts any bit pattern;
 // aligned to at most 64 (checked at compile time wherever a Shared of it is made).
-unsafe impl<T: bytemuck::AnyBitPattern + Send> Body for RobustCell<T> {
+unsafe impl<T: bytemuck::AnyBitPattern + Send> Body for LockBody<T> {
     /// (priority inheritance, initial value)
     type Init = (bool, T);
 
@@ -37,7 +38,7 @@ unsafe impl<T: bytemuck::AnyBitPattern + Send> Body for RobustCell<T> {
 
     unsafe fn init(&self, (priority_inheritance, value): Self::Init) -> Result<(), i32> {
         // SAFETY: forwarded contract: nobody else uses the body yet.
-        unsafe { RobustCell::init(self, priority_inheritance, value) }
+        unsafe { LockBody::init(self, priority_inheritance, value) }
     }
 }
 

@@ -4,6 +4,9 @@
 
 pub(crate) mod futex;
 pub(crate) mod layout;
+pub(crate) mod lock;
 pub(crate) mod process;
+pub(crate) mod registry;
 pub(crate) mod robust;
 pub(crate) mod shm;
+pub(crate) mod slots;

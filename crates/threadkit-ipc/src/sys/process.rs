@@ -13,8 +13,17 @@ static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 static REGISTER_ATFORK: Once = Once::new();
 
 extern "C" fn after_fork_in_child() {
-    // Async-signal-safe: one atomic increment.
+    // Async-signal-safe: one atomic increment, and plain stores to the forking
+    // thread's (the child's only thread's) cache of lock slots.
     FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
+    crate::sys::registry::forget_cache_after_fork();
+}
+
+/// The current fork generation, without registering the `fork` handler: for code that
+/// only runs after [`fork_generation`] has been called once in the process.
+#[inline]
+pub(crate) fn fork_generation_registered() -> u64 {
+    FORK_GENERATION.load(Ordering::Relaxed)
 }
 
 /// The current fork generation (registering the `fork` handler on first use).

@@ -1,25 +1,25 @@
-//! The lock engine: a process-shared, robust, error-checking pthread mutex (optionally
+//! A process-shared, robust, error-checking pthread mutex (optionally
 //! priority-inheriting) with an owner word beside it; an inline fast path (one
 //! `pthread_mutex_trylock`), a `#[cold]` slow path that spins on the owner word and
-//! then blocks in the C library; and owner-death recovery.
+//! then blocks in the C library; and owner-death recovery. The semaphore's internal
+//! mutex, and a [`Lock`](crate::Lock) created with priority inheritance (see
+//! `sys/lock.rs`), are such mutexes.
 //!
-//! Why a pthread robust mutex rather than a futex word of our own: when a thread dies
-//! holding a lock, only the kernel can notice, by walking the thread's *robust list*
-//! on its exit. There is one such list per thread and the C library owns it (it
-//! registers it with `set_robust_list` when it starts the thread), so the locks that
-//! take part in it are the C library's robust mutexes. On death the kernel marks the
-//! lock word `FUTEX_OWNER_DIED` and wakes a waiter, whose `pthread_mutex_lock` then
-//! returns `EOWNERDEAD`: the lock is never held forever.
+//! Why a pthread robust mutex: when a thread dies holding a lock, only the kernel can
+//! notice, by walking the thread's *robust list* on its exit. There is one such list
+//! per thread and the C library owns it (it registers it with `set_robust_list` when
+//! it starts the thread), so the locks that take part in it are the C library's robust
+//! mutexes. On death the kernel marks the lock word `FUTEX_OWNER_DIED` and wakes a
+//! waiter, whose `pthread_mutex_lock` then returns `EOWNERDEAD`: the lock is never
+//! held forever. (A Lock's own fast path keeps its lock word out of that list and
+//! learns of deaths through per-thread robust mutexes instead: `sys/slots.rs`.)
 
 use std::cell::UnsafeCell;
-use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError};
 use crate::sys::process::{self, TAG_FLAG_BITS};
-use crate::sys::shm::Pins;
 
 /// Owner-word flag: the holder has no guard; `release` by that thread frees the lock.
 const DETACHED: u64 = TAG_FLAG_BITS;
@@ -70,37 +70,9 @@ impl RobustMutex {
     /// No other thread or process may use the mutex before this returns (the creator
     /// calls it on a fresh, zeroed mapping before publishing it).
     pub(crate) unsafe fn init(&self, priority_inheritance: bool) -> Result<(), i32> {
-        let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-        // SAFETY: `attr` is initialized by pthread_mutexattr_init before any other use
-        // and destroyed before it goes out of scope; `self.mutex` is valid memory that
-        // nobody else uses yet (the caller's contract).
-        unsafe {
-            check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
-            let attr = attr.as_mut_ptr();
-            let result = (|| {
-                check(libc::pthread_mutexattr_setpshared(
-                    attr,
-                    libc::PTHREAD_PROCESS_SHARED,
-                ))?;
-                check(libc::pthread_mutexattr_setrobust(
-                    attr,
-                    libc::PTHREAD_MUTEX_ROBUST,
-                ))?;
-                check(libc::pthread_mutexattr_settype(
-                    attr,
-                    libc::PTHREAD_MUTEX_ERRORCHECK,
-                ))?;
-                if priority_inheritance {
-                    check(libc::pthread_mutexattr_setprotocol(
-                        attr,
-                        libc::PTHREAD_PRIO_INHERIT,
-                    ))?;
-                }
-                check(libc::pthread_mutex_init(self.mutex.get(), attr))
-            })();
-            libc::pthread_mutexattr_destroy(attr);
-            result
-        }
+        // SAFETY: `self.mutex` is valid memory that nobody else uses yet (the
+        // caller's contract).
+        unsafe { init_robust(self.mutex.get(), priority_inheritance) }
     }
 
     /// Acquires if free right now (or if its holder died).
@@ -323,103 +295,48 @@ fn check(code: i32) -> Result<(), i32> {
     if code == 0 { Ok(()) } else { Err(code) }
 }
 
-/// A robust mutex and the data it protects, as laid out in a Lock's mapping.
-#[repr(C)]
-pub(crate) struct RobustCell<T> {
-    pub(crate) mutex: RobustMutex,
-    data: UnsafeCell<T>,
-}
-
-impl<T: bytemuck::AnyBitPattern> RobustCell<T> {
-    /// Initializes the mutex and writes the data.
-    ///
-    /// # Safety
-    ///
-    /// As for [`RobustMutex::init`]: nobody else uses the cell yet.
-    pub(crate) unsafe fn init(&self, priority_inheritance: bool, value: T) -> Result<(), i32> {
-        // SAFETY: the caller's contract.
-        unsafe { self.mutex.init(priority_inheritance)? };
-        // SAFETY: nobody else uses the cell yet (the caller's contract); the memory
-        // is valid and aligned for T.
-        unsafe { self.data.get().write(value) };
-        Ok(())
-    }
-
-    /// Guards a hold that the calling thread has just acquired through the handle
-    /// whose holds `pins` counts (one more until the guard releases it).
-    pub(crate) fn guard<'a>(&'a self, _acquired: Acquired, pins: &'a Pins) -> CellGuard<'a, T> {
-        pins.add();
-        CellGuard {
-            cell: self,
-            pins,
-            generation: process::fork_generation(),
-            _not_send: PhantomData,
-        }
-    }
-}
-
-/// Access to a [`RobustCell`]'s data while the calling thread holds its mutex.
-pub(crate) struct CellGuard<'a, T> {
-    cell: &'a RobustCell<T>,
-    /// The handle's count of holds that may outlive it; this one is among them.
-    pins: &'a Pins,
-    /// The fork generation the hold was taken in. In the child of a `fork` the guard is
-    /// a copy of one of the parent's: the hold is the parent thread's (the child's
-    /// thread is another thread, with an empty robust list), so the copy releases
-    /// nothing and touches neither the mutex nor its owner word.
-    generation: u64,
-    /// A pthread mutex is released by the thread that acquired it.
-    _not_send: PhantomData<*const ()>,
-}
-
-// SAFETY: sharing the guard shares only `&T`.
-unsafe impl<T: Sync> Sync for CellGuard<'_, T> {}
-
-impl<T> CellGuard<'_, T> {
-    /// Keeps the mutex held (Python style) and forgets the guard. The handle stays
-    /// pinned: the hold may outlive it.
-    pub(crate) fn detach(self) {
-        if self.in_holder_process() {
-            self.cell.mutex.detach();
-        }
-        std::mem::forget(self);
-    }
-
-    /// Whether this is the process that took the hold (not the child of a `fork`).
-    fn in_holder_process(&self) -> bool {
-        self.generation == process::fork_generation()
-    }
-}
-
-impl<T> Deref for CellGuard<'_, T> {
-    type Target = T;
-
-    #[inline]
-    fn deref(&self) -> &T {
-        // SAFETY: the guard exists only while this thread holds the mutex, which every
-        // process takes before touching the data; T accepts any bit pattern, so even
-        // what a dying holder half-wrote is a valid T.
-        unsafe { &*self.cell.data.get() }
-    }
-}
-
-impl<T> DerefMut for CellGuard<'_, T> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as for `deref`, and `&mut self` makes this the only access through
-        // the guard.
-        unsafe { &mut *self.cell.data.get() }
-    }
-}
-
-impl<T> Drop for CellGuard<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // Async-signal-safe in the child of a fork: two atomic loads, then nothing.
-        if self.in_holder_process() {
-            self.cell.mutex.unlock();
-            self.pins.remove();
-        }
+/// Initializes a process-shared, robust, error-checking pthread mutex in place
+/// (relocking by the holder is EDEADLK and unlocking by anyone else is EPERM, never
+/// undefined), priority-inheriting if asked for. An error is an errno.
+///
+/// # Safety
+///
+/// `mutex` points to valid, aligned memory for a pthread mutex that no other thread
+/// or process uses before this returns.
+pub(crate) unsafe fn init_robust(
+    mutex: *mut libc::pthread_mutex_t,
+    priority_inheritance: bool,
+) -> Result<(), i32> {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
+    // SAFETY: `attr` is initialized by pthread_mutexattr_init before any other use and
+    // destroyed before it goes out of scope; `mutex` is valid memory that nobody else
+    // uses yet (the caller's contract).
+    unsafe {
+        check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
+        let attr = attr.as_mut_ptr();
+        let result = (|| {
+            check(libc::pthread_mutexattr_setpshared(
+                attr,
+                libc::PTHREAD_PROCESS_SHARED,
+            ))?;
+            check(libc::pthread_mutexattr_setrobust(
+                attr,
+                libc::PTHREAD_MUTEX_ROBUST,
+            ))?;
+            check(libc::pthread_mutexattr_settype(
+                attr,
+                libc::PTHREAD_MUTEX_ERRORCHECK,
+            ))?;
+            if priority_inheritance {
+                check(libc::pthread_mutexattr_setprotocol(
+                    attr,
+                    libc::PTHREAD_PRIO_INHERIT,
+                ))?;
+            }
+            check(libc::pthread_mutex_init(mutex, attr))
+        })();
+        libc::pthread_mutexattr_destroy(attr);
+        result
     }
 }
 
@@ -498,6 +415,3 @@ unsafe impl Sync for PthreadCell {}
 // SAFETY: a robust mutex is shared between threads by design; the data it protects is
 // only accessed through guards that are not Send, under the mutex.
 unsafe impl Sync for RobustMutex {}
-// SAFETY: as for RobustMutex; `T: Send` because the data is handed between threads
-// (and processes) through the mutex.
-unsafe impl<T: Send> Sync for RobustCell<T> {}

@@ -25,7 +25,8 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Kind, OpenError};
@@ -34,9 +35,14 @@ use crate::options::Options;
 use crate::sys::futex;
 
 /// "tkipc\0v1" as a native-endian number: a byte-swapped reading does not match.
+/// (Not a version: objects of every layout version share it; see [`LAYOUT_VERSION`].)
 const MAGIC: u64 = u64::from_ne_bytes(*b"tkipc\0v1");
 /// The layout version this build reads and writes.
-pub(crate) const LAYOUT_VERSION: u32 = 1;
+///
+/// 1: a lock's body was a robust pthread mutex with an owner word, then the data.
+/// 2: a lock's body is a lock word of its own, a mode, the data, a robust pthread
+///    mutex (priority-inheritance mode) and a table of per-thread liveness slots.
+pub(crate) const LAYOUT_VERSION: u32 = 2;
 /// Where the body starts.
 const HEADER_SIZE: usize = 64;
 /// `Header::ready` once the object is complete.
@@ -142,16 +148,40 @@ impl Pins {
     }
 }
 
+/// Which object a mapping shows, within this process: the shared memory file's device
+/// and inode. Two handles of one object (two `open`s) have the same key; while either
+/// is mapped the object exists, so its inode cannot name another object meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ObjectKey {
+    dev: u64,
+    ino: u64,
+}
+
+/// Handle ids: process-unique, never reused (0 is never one).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// A mapping of a named object, of `len` bytes (at least a header), whose contents are
 /// not known yet. Unmapped on drop.
 struct Mapping {
     base: NonNull<u8>,
     len: usize,
     name: Name,
+    key: ObjectKey,
+    /// Names this mapping (so, the handle made of it) in this process; never reused.
+    id: u64,
+    /// Set when the handle made of this mapping is dropped (the mapping itself may
+    /// outlive it, kept by threads' liveness claims: see [`KeepMapped`]).
+    closed: AtomicBool,
 }
 
+// SAFETY: a Mapping is the address and length of a shared mapping (valid until it is
+// dropped, which unmaps it), a name, and atomics; any thread may use and unmap it.
+unsafe impl Send for Mapping {}
+// SAFETY: as above; `&Mapping` only reads the header through atomics.
+unsafe impl Sync for Mapping {}
+
 impl Mapping {
-    fn new(fd: &OwnedFd, len: usize, name: &Name) -> Result<Self, OpenError> {
+    fn new(fd: &OwnedFd, len: usize, name: &Name, key: ObjectKey) -> Result<Self, OpenError> {
         debug_assert!(len >= HEADER_SIZE);
         // SAFETY: a fresh shared mapping of an open descriptor; the kernel picks the
         // address. Nothing is aliased until we hand out references into it.
@@ -172,6 +202,9 @@ impl Mapping {
             base: NonNull::new(base.cast()).expect("mmap does not return null"),
             len,
             name: name.clone(),
+            key,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -262,12 +295,43 @@ impl Drop for Mapping {
 
 /// A mapped shared object whose body is a `B`: the mapping holds at least a header and
 /// a `B` (made so by `create`, checked by `open`: a handle is only ever made of such a
-/// mapping). Unmapped on drop, unless pinned (see [`Pins`]).
+/// mapping). Unmapped when the handle and every [`KeepMapped`] of it are dropped,
+/// unless pinned (see [`Pins`]).
 pub(crate) struct Shared<B: Body> {
+    /// `mapping.base`, so that reaching the body takes no extra load.
+    base: NonNull<u8>,
     /// Not dropped (so left mapped) while `pins` says a hold may outlive the handle.
-    mapping: ManuallyDrop<Mapping>,
+    mapping: ManuallyDrop<Arc<Mapping>>,
     pins: Pins,
     _body: PhantomData<B>,
+}
+
+/// Keeps a handle's mapping mapped after the handle is dropped: what a thread holds
+/// while a robust mutex in the mapping may be in its robust list (the C library and
+/// the kernel follow that list by address).
+#[derive(Clone)]
+pub(crate) struct KeepMapped(Arc<Mapping>);
+
+impl KeepMapped {
+    /// Whether the handle this mapping was made for has been dropped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.closed.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the mapping mapped for the rest of the process (a leak, never an unmap
+    /// too early).
+    pub(crate) fn keep_forever(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl std::fmt::Debug for KeepMapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeepMapped")
+            .field("name", &self.0.name.as_str())
+            .field("id", &self.0.id)
+            .finish()
+    }
 }
 
 // SAFETY: the mapping is plain memory, valid until this handle unmaps it on drop; the
@@ -319,8 +383,9 @@ impl<B: Body> Shared<B> {
         if unsafe { libc::ftruncate(fd.as_raw_fd(), size) } != 0 {
             return Err(os_error(name, "ftruncate", last_errno()));
         }
+        let key = file_info(&fd, name)?.key;
         // Sized for a B just above; zeroed, which is a valid (if uninitialized) B.
-        let shared = Self::from_mapping(Mapping::new(&fd, len, name)?);
+        let shared = Self::from_mapping(Mapping::new(&fd, len, name, key)?);
         let header = shared.mapping.header();
         header.magic.store(MAGIC, Ordering::Relaxed);
         // SAFETY: the object was created exclusively a moment ago and is not ready, so
@@ -360,7 +425,7 @@ impl<B: Body> Shared<B> {
             std::thread::sleep(Duration::from_millis(1));
             info = file_info(&fd, name)?;
         }
-        let mapping = Mapping::new(&fd, info.size, name)?;
+        let mapping = Mapping::new(&fd, info.size, name, info.key)?;
         mapping.wait_ready(deadline)?;
         mapping.validate::<B>(kind)?;
         Ok(Self::from_mapping(mapping))
@@ -423,7 +488,8 @@ impl<B: Body> Shared<B> {
             "threadkit-ipc: a handle made of a mapping too small for its body"
         );
         Self {
-            mapping: ManuallyDrop::new(mapping),
+            base: mapping.base,
+            mapping: ManuallyDrop::new(Arc::new(mapping)),
             pins: Pins::default(),
             _body: PhantomData,
         }
@@ -442,7 +508,23 @@ impl<B: Body> Shared<B> {
         // handle was made), is page-aligned so the body is aligned (B's alignment is at
         // most HEADER_SIZE, checked at compile time above), stays mapped while `self`
         // lives, and every bit pattern is a valid B (the `Body` contract).
-        unsafe { &*self.mapping.base.as_ptr().add(HEADER_SIZE).cast::<B>() }
+        unsafe { &*self.base.as_ptr().add(HEADER_SIZE).cast::<B>() }
+    }
+
+    /// Something that keeps this handle's mapping mapped, even after the handle is
+    /// dropped, for as long as it lives.
+    pub(crate) fn keep_mapped(&self) -> KeepMapped {
+        KeepMapped(Arc::clone(&self.mapping))
+    }
+
+    /// The handle's id: unique in this process, never reused.
+    pub(crate) fn id(&self) -> u64 {
+        self.mapping.id
+    }
+
+    /// Which object the handle shows (handles of one object have the same key).
+    pub(crate) fn key(&self) -> ObjectKey {
+        self.mapping.key
     }
 
     /// The holds taken through this handle that may outlive it.
@@ -463,10 +545,12 @@ impl<B: Body> Drop for Shared<B> {
         // the thread's robust list and will write through it, so the memory must stay
         // mapped. Leaking a few KiB of address space is the safe choice. The decision
         // uses this handle's own count, never a word other processes can write.
+        self.mapping.closed.store(true, Ordering::Relaxed);
         if self.pins.any() {
             return;
         }
-        // SAFETY: `mapping` is dropped once, here, and not used afterwards.
+        // SAFETY: `mapping` is dropped once, here, and not used afterwards. (Threads
+        // that keep it mapped hold clones of the Arc: it is unmapped after the last.)
         unsafe { ManuallyDrop::drop(&mut self.mapping) };
     }
 }
@@ -505,6 +589,7 @@ fn shm_open(name: &Name, flags: libc::c_int, mode: u32) -> Result<OwnedFd, OpenE
 struct FileInfo {
     size: usize,
     uid: u32,
+    key: ObjectKey,
 }
 
 fn file_info(fd: &OwnedFd, name: &Name) -> Result<FileInfo, OpenError> {
@@ -518,6 +603,13 @@ fn file_info(fd: &OwnedFd, name: &Name) -> Result<FileInfo, OpenError> {
     Ok(FileInfo {
         size: usize::try_from(stat.st_size).unwrap_or(0),
         uid: stat.st_uid,
+        key: ObjectKey {
+            // dev_t and ino_t are 64 bits wide on 64-bit Linux, not everywhere.
+            #[allow(clippy::unnecessary_cast)]
+            dev: stat.st_dev as u64,
+            #[allow(clippy::unnecessary_cast)]
+            ino: stat.st_ino as u64,
+        },
     })
 }
 
@@ -578,6 +670,21 @@ mod tests {
         fake(&name, |h| h.magic.store(0x1234, Ordering::Relaxed));
         let error = Shared::<EventBody>::open(&name, Kind::Event, &Options::new()).unwrap_err();
         assert!(matches!(error, OpenError::NotThreadkit { .. }), "{error}");
+        unlink(&name).unwrap();
+
+        // Made by the previous layout (a lock was a bare robust pthread mutex then):
+        // refused, never misread.
+        let name = unique("version-1");
+        fake(&name, |h| h.version.store(1, Ordering::Relaxed));
+        let error = Shared::<EventBody>::open(&name, Kind::Event, &Options::new()).unwrap_err();
+        assert_eq!(
+            error,
+            OpenError::IncompatibleVersion {
+                name: name.as_str().to_owned(),
+                found: 1,
+                expected: 2
+            }
+        );
         unlink(&name).unwrap();
 
         let name = unique("version");

@@ -1,9 +1,10 @@
-use std::sync::Arc;
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use threadkit_ipc::{AcquireError, Lock, Options, ReleaseError};
+use threadkit_ipc::{AcquireError, Lock, MAX_LOCK_THREADS, Options, ReleaseError, testing};
 
-use crate::support::{Helper, TestName};
+use crate::support::{Helper, TestName, current_tid, wait_until_asleep};
 
 #[test]
 fn four_processes_count_to_the_total_without_losing_an_update() {
@@ -325,4 +326,242 @@ fn debug_never_blocks() {
     let text = format!("{lock:?}");
     assert!(text.contains("locked: true"), "{text}");
     assert!(format!("{guard:?}").contains("data: 5"));
+}
+
+#[test]
+fn a_thread_that_ends_holding_the_lock_wakes_a_sleeping_waiter() {
+    let name = TestName::new("thread-end-wakes");
+    let lock = Arc::new(Lock::create(&name, 0u64).unwrap());
+    // No periodic look at the holder: only the ending thread's wake-up ends the wait.
+    testing::disable_lock_recheck(&lock);
+    let (held, is_held) = channel();
+    let (end, ending) = channel::<()>();
+    let holder = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            let mut guard = lock.acquire().unwrap();
+            *guard = 7;
+            std::mem::forget(guard);
+            held.send(()).unwrap();
+            ending.recv().unwrap();
+        })
+    };
+    is_held.recv().unwrap();
+    let (tid, waiter_tid) = channel();
+    // At its deadline a waiter looks at the holder one last time (and would find it
+    // gone): the lock must come before, from the wake-up.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let waiter = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            tid.send(current_tid()).unwrap();
+            let guard = lock.acquire_deadline(deadline);
+            let at = Instant::now();
+            guard.map(|guard| (guard.owner_died(), *guard, at))
+        })
+    };
+    wait_until_asleep(std::process::id(), waiter_tid.recv().unwrap());
+    end.send(()).unwrap();
+    holder.join().unwrap();
+    let (owner_died, value, at) = waiter.join().unwrap().unwrap();
+    assert!(at < deadline, "not woken: it waited until its deadline");
+    assert!(owner_died);
+    assert_eq!(value, 7);
+}
+
+#[test]
+fn a_process_killed_while_a_waiter_sleeps_is_found_dead_within_a_second() {
+    let name = TestName::new("killed-sleeping");
+    let lock = Arc::new(Lock::create(&name, 0u64).unwrap());
+    let mut holder = Helper::spawn("hold", &name, None);
+    holder.expect("locked owner_died=false");
+    let (tid, waiter_tid) = channel();
+    let waiter = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            tid.send(current_tid()).unwrap();
+            let guard = lock.acquire_timeout(Duration::from_secs(10));
+            (guard.map(|guard| guard.owner_died()), Instant::now())
+        })
+    };
+    // The waiter sleeps on the lock word; nothing wakes it when a process dies: it must
+    // find out by looking again on its own.
+    wait_until_asleep(std::process::id(), waiter_tid.recv().unwrap());
+    holder.kill_unreaped();
+    let dead_at = holder.wait_until_dead();
+    let (owner_died, recovered_at) = waiter.join().unwrap();
+    assert_eq!(owner_died, Ok(true));
+    let delay = recovered_at.saturating_duration_since(dead_at);
+    assert!(delay < Duration::from_secs(1), "recovered after {delay:?}");
+    holder.kill();
+}
+
+#[test]
+fn a_threads_slot_is_freed_when_it_ends_or_drops_its_handle() {
+    let name = TestName::new("slots-freed");
+    let lock = Arc::new(Lock::create(&name, 0u64).unwrap());
+    assert_eq!(testing::lock_threads(&lock), 0);
+    // Twice as many threads as slots, one after another: each frees its slot as it ends.
+    let threads = 2 * MAX_LOCK_THREADS;
+    for _ in 0..threads {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || *lock.acquire().unwrap() += 1)
+            .join()
+            .unwrap();
+    }
+    assert_eq!(testing::lock_threads(&lock), 0);
+    assert_eq!(*lock.acquire().unwrap(), threads as u64);
+    assert_eq!(testing::lock_threads(&lock), 1, "this thread's");
+
+    // A thread that drops a handle it holds nothing through frees its slot at once.
+    let other = Lock::<u64>::open(&name).unwrap();
+    drop(other.acquire().unwrap());
+    assert_eq!(testing::lock_threads(&lock), 2);
+    drop(other);
+    assert_eq!(testing::lock_threads(&lock), 1);
+
+    // A handle dropped by another thread: the user's slot is freed the next time it
+    // claims one (here, in another lock).
+    let shared = Arc::new(Lock::<u64>::open(&name).unwrap());
+    let (told, hear) = channel::<&str>();
+    let (tell, heard) = channel::<()>();
+    let user = {
+        let shared = Arc::clone(&shared);
+        let other_name = TestName::new("slots-freed-other");
+        std::thread::spawn(move || {
+            drop(shared.acquire().unwrap());
+            drop(shared);
+            told.send("used").unwrap();
+            heard.recv().unwrap();
+            let other = Lock::create(&other_name, 0u64).unwrap();
+            drop(other.acquire().unwrap());
+            told.send("moved on").unwrap();
+            heard.recv().unwrap();
+        })
+    };
+    assert_eq!(hear.recv().unwrap(), "used");
+    assert_eq!(testing::lock_threads(&lock), 2);
+    drop(shared); // by this thread, which never used it
+    assert_eq!(
+        testing::lock_threads(&lock),
+        2,
+        "the user's slot stays for now"
+    );
+    tell.send(()).unwrap();
+    assert_eq!(hear.recv().unwrap(), "moved on");
+    assert_eq!(testing::lock_threads(&lock), 1);
+    tell.send(()).unwrap();
+    user.join().unwrap();
+}
+
+#[test]
+fn a_full_table_refuses_one_more_thread_until_one_ends() {
+    let name = TestName::new("table-full");
+    let lock = Arc::new(Lock::create(&name, 0u64).unwrap());
+    let registered = Arc::new(Barrier::new(MAX_LOCK_THREADS + 1));
+    let finish = Arc::new(Barrier::new(MAX_LOCK_THREADS + 1));
+    let threads: Vec<_> = (0..MAX_LOCK_THREADS)
+        .map(|_| {
+            let (lock, registered, finish) = (
+                Arc::clone(&lock),
+                Arc::clone(&registered),
+                Arc::clone(&finish),
+            );
+            std::thread::Builder::new()
+                .stack_size(64 << 10)
+                .spawn(move || {
+                    *lock.acquire().unwrap() += 1;
+                    registered.wait();
+                    finish.wait();
+                })
+                .unwrap()
+        })
+        .collect();
+    registered.wait();
+    assert_eq!(testing::lock_threads(&lock), MAX_LOCK_THREADS);
+    let full = AcquireError::TooManyThreads {
+        max: MAX_LOCK_THREADS,
+    };
+    assert_eq!(lock.try_acquire().unwrap_err(), full);
+    assert_eq!(lock.acquire().unwrap_err(), full);
+    assert!(!lock.is_locked(), "a refused thread holds nothing");
+    finish.wait();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(*lock.acquire().unwrap(), MAX_LOCK_THREADS as u64);
+}
+
+#[test]
+fn the_slots_of_a_killed_process_are_taken_back() {
+    let name = TestName::new("table-dead");
+    let lock = Lock::create(&name, 0u64).unwrap();
+    let mut helper = Helper::spawn("claim-threads", &name, Some(MAX_LOCK_THREADS as u64));
+    helper.expect("claimed");
+    assert_eq!(testing::lock_threads(&lock), MAX_LOCK_THREADS);
+    assert_eq!(
+        lock.try_acquire().unwrap_err(),
+        AcquireError::TooManyThreads {
+            max: MAX_LOCK_THREADS
+        }
+    );
+    helper.kill();
+    // Every slot still reads as claimed, by threads that died: one is taken back.
+    let guard = lock.try_acquire().unwrap();
+    assert!(!guard.owner_died(), "nobody died holding the lock itself");
+    assert_eq!(*guard, MAX_LOCK_THREADS as u64);
+}
+
+#[test]
+fn a_fork_child_takes_a_slot_of_its_own_and_its_death_is_an_owner_death() {
+    // The helper's thread has a slot (cached); its fork child is another thread and
+    // must not pass for it: it acquires, dies holding the lock, and the parent is
+    // told the owner died (not that it deadlocks on itself).
+    let name = TestName::new("fork-child-holds");
+    let lock = Lock::create(&name, 0u64).unwrap();
+    let mut helper = Helper::spawn("fork-child-holds", &name, None);
+    assert_eq!(helper.expect("child"), "child exit=0");
+    assert_eq!(
+        helper.expect("acquired"),
+        "acquired owner_died=true value=1"
+    );
+    assert!(helper.wait().success());
+    assert!(!lock.acquire().unwrap().owner_died());
+}
+
+#[test]
+fn a_priority_inheritance_lock_survives_a_killed_holder_too() {
+    let name = TestName::new("pi-killed");
+    let options = Options::new().priority_inheritance(true);
+    let lock = Lock::create_with(&name, 0u64, options).unwrap();
+    let mut holder = Helper::spawn("hold", &name, None);
+    holder.expect("locked owner_died=false");
+    assert_eq!(lock.try_acquire().unwrap_err(), AcquireError::WouldBlock);
+    holder.kill();
+    let guard = lock.acquire_timeout(Duration::from_secs(10)).unwrap();
+    assert!(guard.owner_died());
+    drop(guard);
+    assert!(!lock.acquire().unwrap().owner_died());
+    assert_eq!(testing::lock_threads(&lock), 0, "this mode uses no slots");
+}
+
+#[test]
+fn a_hold_taken_through_one_handle_is_released_through_another() {
+    let name = TestName::new("two-handles");
+    let first = Lock::create(&name, ()).unwrap();
+    let second = Arc::new(Lock::<()>::open(&name).unwrap());
+    first.acquire().unwrap().detach();
+    assert_eq!(second.try_acquire().unwrap_err(), AcquireError::Deadlock);
+    assert_eq!(second.acquire().unwrap_err(), AcquireError::Deadlock);
+    let elsewhere = {
+        let second = Arc::clone(&second);
+        std::thread::spawn(move || second.release()).join().unwrap()
+    };
+    assert_eq!(elsewhere, Err(ReleaseError::NotOwner));
+    second.release().unwrap();
+    assert!(!first.is_locked());
+    let guard = first.acquire().unwrap();
+    assert_eq!(second.release(), Err(ReleaseError::HeldByGuard));
+    drop(guard);
+    assert_eq!(second.release(), Err(ReleaseError::NotLocked));
 }

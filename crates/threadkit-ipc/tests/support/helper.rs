@@ -40,6 +40,8 @@ mod linux {
             "hold" => hold(name),
             "hold-half-updated" => hold_half_updated(name),
             "fork-with-guard" => fork_with_guard(name, arg()),
+            "fork-child-holds" => fork_child_holds(name),
+            "claim-threads" => claim_threads(name, arg()),
             "acquire-within" => acquire_within(name, Duration::from_millis(arg())),
             "lease" => lease(name, arg(), false),
             "lease-and-forget" => lease(name, arg(), true),
@@ -132,6 +134,78 @@ mod linux {
             drop(guard);
             say(&format!("released locked={}", lock.is_locked()));
         }
+        wait_for_line();
+    }
+
+    /// Uses the lock (so this thread has a liveness slot, cached), then forks; the
+    /// child — another thread, which must take a slot of its own — acquires the lock
+    /// and ends holding it (`_exit`: no destructor runs; the kernel releases its slot).
+    /// Then says how the child ended, and how the next acquisition here went.
+    fn fork_child_holds(name: &str) {
+        let lock = or_fail(Lock::<u64>::open(name));
+        drop(or_fail(lock.acquire()));
+        // SAFETY: this helper has one thread, so the child may run any code the parent
+        // could; both go on with valid copies of the same memory.
+        let child = unsafe { libc::fork() };
+        if child < 0 {
+            fail("fork failed");
+        }
+        if child == 0 {
+            let code = match lock.try_acquire() {
+                Ok(mut guard) => {
+                    *guard += 1;
+                    std::mem::forget(guard);
+                    0
+                }
+                Err(_) => 1,
+            };
+            // SAFETY: ends the child at once, without the parent's exit-time work.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: `child` is our child's pid; `status` is valid to write.
+        if unsafe { libc::waitpid(child, &mut status, 0) } != child {
+            fail("waitpid failed");
+        }
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            128 + libc::WTERMSIG(status)
+        };
+        say(&format!("child exit={code}"));
+        match lock.acquire_timeout(Duration::from_secs(10)) {
+            Ok(guard) => say(&format!(
+                "acquired owner_died={} value={}",
+                guard.owner_died(),
+                *guard
+            )),
+            Err(error) => say(&format!("error: {error}")),
+        }
+    }
+
+    /// Starts `n` threads that each acquire and release the lock once (so each holds a
+    /// liveness slot) and then stay; says `claimed`, then waits to be killed.
+    fn claim_threads(name: &str, n: u64) {
+        let lock = std::sync::Arc::new(or_fail(Lock::<u64>::open(name)));
+        let (sender, results) = std::sync::mpsc::channel();
+        for _ in 0..n {
+            let lock = std::sync::Arc::clone(&lock);
+            let sender = sender.clone();
+            std::thread::Builder::new()
+                .stack_size(64 << 10)
+                .spawn(move || {
+                    let result = lock.acquire().map(|mut guard| *guard += 1);
+                    let _ = sender.send(result);
+                    loop {
+                        std::thread::park();
+                    }
+                })
+                .unwrap_or_else(|_| fail("cannot start a thread"));
+        }
+        for _ in 0..n {
+            or_fail(results.recv().unwrap_or_else(|_| fail("a thread vanished")));
+        }
+        say("claimed");
         wait_for_line();
     }
 

@@ -1,5 +1,7 @@
 //! Workloads of the cross-process primitives (threadkit-ipc): a shared-memory lock
-//! used by one process, and one contended by two processes.
+//! used by one process (in its default mode, and with priority inheritance, which
+//! uses a pthread mutex instead of its own lock word), and one contended by two
+//! processes.
 //!
 //! The second process is this very binary, run again as `threadkit bench` with
 //! `THREADKIT_IPC_BENCH_CHILD` set (see [`child_main`]): it opens the objects named in
@@ -11,8 +13,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use threadkit_ipc::Lock;
 use threadkit_ipc::baseline::PthreadMutex;
+use threadkit_ipc::{Lock, Options};
 
 use crate::bench::harness::{Role, Target, Workload};
 use crate::bench::run;
@@ -21,6 +23,7 @@ use crate::bench::run;
 const CHILD_VAR: &str = "THREADKIT_IPC_BENCH_CHILD";
 
 const IPC_LOCK: &str = "threadkit-ipc Lock";
+const IPC_LOCK_PI: &str = "threadkit-ipc Lock (priority inheritance)";
 const PTHREAD: &str = "pthread robust mutex (shared)";
 const IN_PROCESS: &str = "threadkit Lock (in-process)";
 
@@ -38,6 +41,7 @@ fn lock_uncontended() -> Workload {
         shared.unlink();
         shared
     };
+    let pi = OnceCell::new();
     let local = threadkit::Lock::new(0u64);
     Workload::new(
         "ipc/lock-uncontended",
@@ -52,6 +56,10 @@ fn lock_uncontended() -> Workload {
         let lock = &ipc.get_or_init(make).lock;
         run::single(iters, || *lock.acquire().expect("ipc lock") += 1)
     })
+    .timed(IPC_LOCK_PI, Role::Subject, move |iters| {
+        let lock = pi.get_or_init(priority_inheritance_lock);
+        run::single(iters, || *lock.acquire().expect("ipc lock") += 1)
+    })
     .timed(IN_PROCESS, Role::Peer, move |iters| {
         run::single(iters, || *local.acquire() += 1)
     })
@@ -61,6 +69,17 @@ fn lock_uncontended() -> Workload {
             mutex.increment().expect("pthread mutex");
         })
     })
+}
+
+/// A lock created with priority inheritance, used by this process only (its name is
+/// unlinked at once).
+fn priority_inheritance_lock() -> Lock<u64> {
+    let name = format!("threadkit-bench-{}-uncontended-pi", std::process::id());
+    let _ = threadkit_ipc::unlink(&name); // left over from a run that was killed
+    let options = Options::new().priority_inheritance(true);
+    let lock = Lock::create_with(&name, 0u64, options).expect("create the ipc lock");
+    let _ = threadkit_ipc::unlink(&name);
+    lock
 }
 
 fn lock_two_processes() -> Workload {

@@ -13,6 +13,10 @@
 //! | [`Barrier`] | `threading.Barrier` | action, default timeout, reset, abort |
 //! | [`RawLock`] | — | the lock engine; `lock_api::RawMutex` |
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] | `queue.*` | lock-free FIFO storage; `task_done`/`join`; 3.13 `shutdown`; values handed back in errors |
+//! | [`thread::Builder`], [`thread::spawn`], [`thread::Thread`] | `threading.Thread` | name, daemon, stack size; `join` returns the value or the panic; [`thread::ThreadState`] shows the lifecycle |
+//! | [`thread::current`], [`thread::enumerate`], [`thread::main_thread`], … | same names | the registry; threads threadkit did not start appear once they touch it |
+//! | [`thread::Timer`], [`thread::Local`], [`thread::set_excepthook`] | `threading.Timer`, `local`, `excepthook` | also [`thread::join_non_daemon`] (Python's wait at exit) |
+//! | [`executor::ThreadPoolExecutor`], [`executor::Future`] | `concurrent.futures` | `wait`, `as_completed`; a failure nobody looked at is reported, never lost |
 //!
 //! # Concepts
 //!
@@ -56,8 +60,10 @@ mod condition;
 pub mod diagnostics;
 mod error;
 mod event;
+pub mod executor;
 mod flag_word;
 mod internal_lock;
+mod latch;
 mod lock;
 mod origin;
 mod park;
@@ -66,6 +72,7 @@ pub mod queue;
 mod raw_lock;
 mod rlock;
 mod semaphore;
+pub mod thread;
 mod thread_id;
 mod time;
 mod wait_queue;

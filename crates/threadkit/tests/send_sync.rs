@@ -80,3 +80,64 @@ fn errors_are_send_sync_clone_and_lowercase() {
         assert!(!message.ends_with('.'), "{message}");
     }
 }
+
+#[test]
+fn threads_and_pool_are_send_and_sync() {
+    use threadkit::executor::{Future, ThreadPoolExecutor};
+    use threadkit::thread::{Local, Thread, ThreadRef, Timer};
+    send_sync::<Thread<Vec<u8>>>();
+    send_sync::<ThreadRef>();
+    send_sync::<Timer>();
+    send_sync::<Local<std::cell::Cell<u8>>>();
+    send_sync::<ThreadPoolExecutor>();
+    send_sync::<Future<Vec<u8>>>();
+    // A future of a `Send`-only value can move, not be shared (`get` hands out `&T`).
+    send::<Future<std::cell::Cell<u8>>>();
+}
+
+#[test]
+fn thread_and_pool_errors_are_well_behaved() {
+    use threadkit::executor::{BuildError, MapError, TaskError, ThreadPoolExecutor, TimeoutError};
+    use threadkit::thread::{Panicked, SpawnError};
+    fn boxed<E: Error + Send + Sync + 'static>(_: &E) {}
+    error::<Panicked>();
+    error::<SpawnError>();
+    error::<TaskError>();
+    error::<BuildError>();
+    error::<MapError>();
+    error::<TimeoutError>();
+    // The generic ones hand a value back, so they are neither `Clone` nor `PartialEq`.
+    let join: threadkit::thread::JoinError<u8> = threadkit::thread::spawn(|| -> u8 { panic!("x") })
+        .unwrap()
+        .join()
+        .unwrap_err();
+    boxed(&join);
+    let submit = {
+        let pool = ThreadPoolExecutor::new();
+        pool.shutdown(true, false);
+        pool.submit(|| 1).unwrap_err()
+    };
+    boxed(&submit);
+    for message in [
+        join.to_string(),
+        submit.to_string(),
+        TaskError::Cancelled.to_string(),
+        BuildError::ZeroWorkers.to_string(),
+        MapError::TimedOut.to_string(),
+        MapError::Shutdown.to_string(),
+        TimeoutError {
+            unfinished: 1,
+            total: 2,
+        }
+        .to_string(),
+        SpawnError {
+            kind: std::io::ErrorKind::Other,
+            message: "no".into(),
+        }
+        .to_string(),
+    ] {
+        let first = message.chars().next().unwrap();
+        assert!(!first.is_uppercase(), "{message}");
+        assert!(!message.ends_with('.'), "{message}");
+    }
+}

@@ -353,3 +353,56 @@ fn barrier_rounds_hand_out_distinct_indices() {
         );
     }
 }
+
+#[test]
+fn pool_loses_no_result() {
+    // 10^5 tasks (scaled), submitted from two threads at once, some cancelled, some
+    // panicking: every future ends exactly as its task did.
+    use threadkit::executor::{TaskError, ThreadPoolExecutor};
+    let per_thread = scaled(50_000) as u64;
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(4)
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (sum, failed) = std::thread::scope(|scope| {
+        let submitters: Vec<_> = (0..2u64)
+            .map(|t| {
+                let (pool, ran) = (&pool, Arc::clone(&ran));
+                scope.spawn(move || {
+                    let futures: Vec<_> = (0..per_thread)
+                        .map(|n| {
+                            let ran = Arc::clone(&ran);
+                            let value = t * per_thread + n;
+                            pool.submit(move || {
+                                ran.fetch_add(1, Ordering::Relaxed);
+                                assert!(value % 1000 != 999, "planned failure");
+                                value
+                            })
+                            .unwrap()
+                        })
+                        .collect();
+                    let (mut sum, mut failed) = (0u64, 0u64);
+                    for future in futures {
+                        match future.result() {
+                            Ok(value) => sum += value,
+                            Err(TaskError::Panicked(_)) => failed += 1,
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                    (sum, failed)
+                })
+            })
+            .collect();
+        submitters
+            .into_iter()
+            .map(|s| s.join().unwrap())
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    });
+    let total = 2 * per_thread;
+    let expected_failed = total / 1000;
+    let expected_sum: u64 = (0..total).filter(|v| v % 1000 != 999).sum();
+    assert_eq!(failed, expected_failed);
+    assert_eq!(sum, expected_sum);
+    assert_eq!(ran.load(Ordering::Relaxed) as u64, total);
+}

@@ -67,6 +67,7 @@ pub struct Config {
 pub fn all_workloads(config: &Config) -> Vec<Workload> {
     let mut all = workloads::core::workloads(config);
     all.extend(workloads::queue::workloads(config));
+    all.extend(workloads::pool::workloads());
     #[cfg(target_os = "linux")]
     all.extend(workloads::ipc::workloads());
     all

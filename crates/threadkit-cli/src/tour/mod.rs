@@ -33,6 +33,7 @@ pub struct TourArgs {
 pub fn all_scenes() -> Vec<Scene> {
     let mut all = scenes::core::scenes();
     all.extend(scenes::queues::scenes());
+    all.extend(scenes::threads::scenes());
     #[cfg(target_os = "linux")]
     all.extend(scenes::ipc::scenes());
     all

@@ -9,7 +9,9 @@
 //!   location of the acquiring call;
 //! * every blocking wait (the slow path of any primitive, right before the thread
 //!   parks) is recorded with what the thread waits for;
-//! * [`snapshot`] returns the picture for all threads that touched a primitive since.
+//! * [`snapshot`] returns the picture for every thread in the thread registry
+//!   ([`crate::thread::enumerate`]: threads threadkit started, and threads that
+//!   touched a primitive's slow path, a hook or the thread API).
 //!
 //! Locks are identified by their name (`Lock::named`) or else by their creation site.
 //! Locks acquired before diagnostics were switched on are not in the picture (and
@@ -24,5 +26,6 @@ mod switch;
 pub(crate) use hooks::{Blocking, acquired, block, released};
 pub(crate) use object::Object;
 pub use object::{Primitive, PrimitiveKind};
+pub(crate) use record::ThreadDiag;
 pub use snapshot::{HeldLock, ThreadSnapshot, WaitingOn, snapshot};
 pub use switch::{disable, enable, is_enabled};

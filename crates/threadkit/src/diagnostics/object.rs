@@ -31,6 +31,14 @@ pub enum PrimitiveKind {
     PriorityQueue,
     /// [`crate::SimpleQueue`].
     SimpleQueue,
+    /// A [`crate::thread::Thread`] being joined.
+    Thread,
+    /// A [`crate::executor::Future`] (or several, in [`crate::executor::wait`]).
+    Future,
+    /// A [`crate::executor::ThreadPoolExecutor`] (its idle workers wait for work).
+    ThreadPoolExecutor,
+    /// A [`crate::thread::Timer`] waiting for its interval.
+    Timer,
 }
 
 impl PrimitiveKind {
@@ -48,6 +56,10 @@ impl PrimitiveKind {
             PrimitiveKind::LifoQueue => "LifoQueue",
             PrimitiveKind::PriorityQueue => "PriorityQueue",
             PrimitiveKind::SimpleQueue => "SimpleQueue",
+            PrimitiveKind::Thread => "Thread",
+            PrimitiveKind::Future => "Future",
+            PrimitiveKind::ThreadPoolExecutor => "ThreadPoolExecutor",
+            PrimitiveKind::Timer => "Timer",
         }
     }
 }

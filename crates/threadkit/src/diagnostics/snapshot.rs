@@ -12,7 +12,7 @@ use super::record;
 pub struct ThreadSnapshot {
     /// threadkit's id of the thread.
     pub ident: u64,
-    /// The thread's name (`Thread-<ident>` if it has none).
+    /// The thread's name (see [`ThreadRef::name`](crate::thread::ThreadRef::name)).
     pub name: String,
     /// Locks held, oldest first.
     pub held: Vec<HeldLock>,
@@ -45,17 +45,17 @@ pub struct WaitingOn {
     pub waiting_for: Duration,
 }
 
-/// Every thread that touched a primitive while diagnostics were on, with the locks it
-/// holds and what it waits for. Empty while diagnostics were never on.
+/// Every thread in the thread registry (see [`crate::thread::enumerate`]), with the
+/// locks it holds and what it waits for, as recorded while diagnostics were on.
 pub fn snapshot() -> Vec<ThreadSnapshot> {
     let now = Instant::now();
     record::all()
         .iter()
         .map(|record| {
-            let diag = record.lock();
+            let diag = record.diag();
             ThreadSnapshot {
                 ident: record.ident,
-                name: record.name.clone(),
+                name: record.name().to_owned(),
                 held: diag
                     .held
                     .iter()

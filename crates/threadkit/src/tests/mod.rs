@@ -8,6 +8,8 @@
 mod loom_barrier;
 mod loom_condition;
 mod loom_event;
+mod loom_future;
+mod loom_injector;
 mod loom_lock;
 mod loom_park;
 mod loom_queue;

@@ -1,4 +1,5 @@
 pub mod core;
 #[cfg(target_os = "linux")]
 pub mod ipc;
+pub mod pool;
 pub mod queue;

@@ -2,3 +2,4 @@ pub mod core;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod queues;
+pub mod threads;

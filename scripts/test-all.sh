@@ -20,7 +20,7 @@ step "unit, API, doc and CLI tests (debug)"
 cargo test --workspace --locked
 
 step "stress tests (release; THREADKIT_STRESS=${THREADKIT_STRESS:-1})"
-cargo test --release --locked -p threadkit --test stress --test queue_stress
+cargo test --release --locked -p threadkit --features json --test stress --test queue_stress --test deadlock
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet

@@ -6,6 +6,7 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
+use crate::diagnostics::DeadlockError;
 use crate::error::ReleaseError;
 use crate::origin::Origin;
 use crate::primitive::{UnsafeCell, const_fn};
@@ -101,11 +102,45 @@ impl<T> Lock<T> {
 
 impl<T: ?Sized> Lock<T> {
     /// Acquires the lock, blocking until it is free.
+    ///
+    /// # Panics
+    ///
+    /// Only when deadlock detection is on (see [`diagnostics`](crate::diagnostics))
+    /// and this wait closes a cycle under the `Error` or `Panic` policy: the panic
+    /// carries the report. Use [`acquire_checked`](Self::acquire_checked) to get it as
+    /// a value.
     #[inline]
     #[track_caller]
     pub fn acquire(&self) -> LockGuard<'_, T> {
         self.raw.lock_guarded(None, Location::caller());
         LockGuard::new(self)
+    }
+
+    /// Acquires the lock like [`acquire`](Self::acquire), but returns a deadlock that
+    /// diagnostics detect while waiting as an error, leaving the lock as it was: the
+    /// caller can back off (release what it holds) and retry.
+    ///
+    /// # Errors
+    ///
+    /// [`DeadlockError`] naming the cycle of threads and locks.
+    ///
+    /// ```
+    /// use threadkit::{Lock, diagnostics};
+    ///
+    /// diagnostics::enable();
+    /// let lock = Lock::named("config", 0);
+    /// let held = lock.acquire();
+    /// let error = lock.acquire_checked().unwrap_err(); // this thread already holds it
+    /// assert!(error.to_string().contains("config"));
+    /// drop(held);
+    /// assert!(lock.acquire_checked().is_ok());
+    /// diagnostics::disable();
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn acquire_checked(&self) -> Result<LockGuard<'_, T>, DeadlockError> {
+        self.raw.lock_guarded_checked(Location::caller())?;
+        Ok(LockGuard::new(self))
     }
 
     /// Acquires the lock if it is free right now.

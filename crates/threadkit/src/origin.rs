@@ -14,7 +14,7 @@ use std::panic::Location;
 use std::sync::{Mutex, PoisonError};
 
 /// A primitive's name or creation site (or neither, for `lock_api`'s `INIT`).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Origin(*const ());
 
 // SAFETY: an Origin only points to immutable data that lives for the whole program

@@ -5,7 +5,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::backoff::Backoff;
-use crate::diagnostics::{self, Blocking, Object, PrimitiveKind};
+use crate::diagnostics::{self, Blocking, DeadlockError, Detection, Object, Policy, PrimitiveKind};
 use crate::error::ReleaseError;
 use crate::flag_word::FlagWord;
 use crate::origin::Origin;
@@ -137,6 +137,10 @@ impl RawLock {
     /// it. Nothing changes.
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
+        // The record goes before the lock (records may miss a hold, never invent one).
+        if self.state.load(Ordering::Relaxed) & (LOCKED | DETACHED) == LOCKED | DETACHED {
+            diagnostics::released(|| self.object());
+        }
         let previous = self
             .state
             .update(Ordering::Release, Ordering::Relaxed, |flags| {
@@ -153,7 +157,28 @@ impl RawLock {
         if previous & PARKED != 0 {
             self.wake_one();
         }
-        diagnostics::released(|| self.object());
+        Ok(())
+    }
+
+    /// Acquires the lock like [`acquire`](Self::acquire), but returns a detected
+    /// deadlock as an error instead of following the policy (see
+    /// [`diagnostics`](crate::diagnostics)): Python's `Lock.acquire()` under
+    /// deadlock detection.
+    ///
+    /// # Errors
+    ///
+    /// [`DeadlockError`] if diagnostics are on and the calling thread would wait
+    /// forever (it holds the lock itself, or closes a cycle of waiting threads). The
+    /// lock is untouched.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_checked(&self) -> Result<(), DeadlockError> {
+        let site = Location::caller();
+        if !self.try_lock_fast() {
+            self.lock_slow(None, PrimitiveKind::Lock)?;
+        }
+        self.detach();
+        diagnostics::acquired(|| self.object(), site);
         Ok(())
     }
 
@@ -188,11 +213,24 @@ impl RawLock {
         acquired
     }
 
-    /// Releases a guarded hold.
+    /// Releases a guarded hold (the record goes first: see `release`).
     #[inline]
     pub(crate) fn unlock_guarded(&self) {
-        self.unlock_untracked();
         diagnostics::released(|| self.object());
+        self.unlock_untracked();
+    }
+
+    /// Acquires for a guard, returning a detected deadlock as an error.
+    #[inline]
+    pub(crate) fn lock_guarded_checked(
+        &self,
+        site: &'static Location<'static>,
+    ) -> Result<(), DeadlockError> {
+        if !self.try_lock_fast() {
+            self.lock_slow(None, PrimitiveKind::Lock)?;
+        }
+        diagnostics::acquired(|| self.object(), site);
+        Ok(())
     }
 
     /// Whether the lock is held (by any thread). A momentary snapshot.
@@ -232,19 +270,43 @@ impl RawLock {
     #[inline]
     pub(crate) fn lock_untracked(&self) {
         if !self.try_lock_fast() {
-            self.lock_slow(None, PrimitiveKind::Lock);
+            self.lock_slow_by_policy(None, PrimitiveKind::Lock);
         }
     }
 
     /// Acquires until `deadline` without telling diagnostics; `kind` names the
-    /// primitive the wait is reported on.
+    /// primitive the wait is reported on. A detected deadlock follows the policy.
     #[inline]
     pub(crate) fn lock_deadline_untracked(
         &self,
         deadline: Option<Instant>,
         kind: PrimitiveKind,
     ) -> bool {
-        self.try_lock_fast() || self.lock_slow(deadline, kind)
+        self.try_lock_fast() || self.lock_slow_by_policy(deadline, kind)
+    }
+
+    /// Acquires until `deadline` without telling diagnostics, returning a detected
+    /// deadlock as an error.
+    #[inline]
+    pub(crate) fn lock_checked_untracked(
+        &self,
+        deadline: Option<Instant>,
+        kind: PrimitiveKind,
+    ) -> Result<bool, DeadlockError> {
+        if self.try_lock_fast() {
+            return Ok(true);
+        }
+        self.lock_slow(deadline, kind)
+    }
+
+    /// The slow path for callers without an error to return: a detected deadlock under
+    /// the Error policy (or the Panic one) panics with the report.
+    #[cold]
+    fn lock_slow_by_policy(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
+        match self.lock_slow(deadline, kind) {
+            Ok(acquired) => acquired,
+            Err(error) => panic!("{error}\n(use acquire_checked to get this as an error value)"),
+        }
     }
 
     /// Tries once, without telling diagnostics: one `lock bts` (setting LOCKED on a
@@ -276,8 +338,17 @@ impl RawLock {
         }
     }
 
-    #[cold]
-    fn lock_slow(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
+    /// The slow path: spin, then park (after the deadlock check, while records are kept).
+    ///
+    /// A detected deadlock under the `Error` policy is returned; under `Panic` it
+    /// panics here; under `Log` it is logged and the thread waits anyway.
+    fn lock_slow(
+        &self,
+        deadline: Option<Instant>,
+        kind: PrimitiveKind,
+    ) -> Result<bool, DeadlockError> {
+        diagnostics::read_environment();
+        let contention = diagnostics::contention_start();
         let mut backoff = Backoff::new();
         let mut flags = self.state.load(Ordering::Relaxed);
         loop {
@@ -289,7 +360,10 @@ impl RawLock {
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return true,
+                    Ok(_) => {
+                        diagnostics::contended(|| self.object_as(kind), contention);
+                        return Ok(true);
+                    }
                     Err(found) => flags = found,
                 }
                 continue;
@@ -311,7 +385,37 @@ impl RawLock {
                 flags = found;
                 continue;
             }
-            let _scope = diagnostics::block(|| self.object_as(kind), Blocking::Lock, deadline);
+            let (mut scope, detection) =
+                diagnostics::block_on_lock(|| self.object_as(kind), deadline);
+            match detection {
+                Detection::Clear => {}
+                Detection::Warning(report) => {
+                    diagnostics::warn(diagnostics::WarningKind::TimedCycle, report);
+                }
+                Detection::Deadlock(error) => {
+                    if let Some(callback) = diagnostics::deadlock_callback() {
+                        callback(&error);
+                    }
+                    match diagnostics::policy() {
+                        Policy::Panic => panic!("{error}"),
+                        Policy::Log => {
+                            diagnostics::warn(
+                                diagnostics::WarningKind::Deadlock,
+                                error.to_string(),
+                            );
+                            // Wait anyway: record the wait again (the check withdrew it).
+                            drop(scope);
+                            scope = diagnostics::block(
+                                || self.object_as(kind),
+                                Blocking::Lock,
+                                deadline,
+                            );
+                        }
+                        // The caller returns it, or (without an error to give) panics.
+                        Policy::Error => return Err(error),
+                    }
+                }
+            }
             let result = park::park(
                 self.state.key(),
                 || self.state.load(Ordering::Relaxed) & (LOCKED | PARKED) == LOCKED | PARKED,
@@ -324,9 +428,13 @@ impl RawLock {
                 deadline,
                 Spin::Handoff,
             );
+            drop(scope);
             match result {
-                ParkResult::Unparked(TOKEN_HANDOFF) => return true,
-                ParkResult::TimedOut => return false,
+                ParkResult::Unparked(TOKEN_HANDOFF) => {
+                    diagnostics::contended(|| self.object_as(kind), contention);
+                    return Ok(true);
+                }
+                ParkResult::TimedOut => return Ok(false),
                 ParkResult::Unparked(_) | ParkResult::Invalid => {}
             }
             backoff.reset();
@@ -356,6 +464,13 @@ impl RawLock {
             }
             token
         });
+    }
+}
+
+impl Drop for RawLock {
+    fn drop(&mut self) {
+        // Diagnostics forget the lock's orders (its address may be reused).
+        diagnostics::lock_dropped(self.state.key());
     }
 }
 

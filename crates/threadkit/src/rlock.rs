@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::diagnostics::{self, Object, PrimitiveKind};
+use crate::diagnostics::{self, DeadlockError, Object, PrimitiveKind};
 use crate::error::ReleaseError;
 use crate::origin::Origin;
 use crate::primitive::{AtomicUsize, Ordering, UnsafeCell, const_fn};
@@ -113,6 +113,25 @@ impl<T: ?Sized> RLock<T> {
             self.take_ownership(me, 1, Location::caller());
         }
         RLockGuard::new(self)
+    }
+
+    /// Acquires the lock like [`acquire`](Self::acquire), but returns a deadlock that
+    /// diagnostics detect while waiting as an error instead of following the policy
+    /// (see [`diagnostics`](crate::diagnostics)). The lock is not held on error.
+    ///
+    /// # Errors
+    ///
+    /// [`DeadlockError`] naming the cycle of threads and locks.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_checked(&self) -> Result<RLockGuard<'_, T>, DeadlockError> {
+        let me = current();
+        if !self.reenter(me) {
+            self.raw
+                .lock_checked_untracked(None, PrimitiveKind::RLock)?;
+            self.take_ownership(me, 1, Location::caller());
+        }
+        Ok(RLockGuard::new(self))
     }
 
     /// Acquires the lock if it is free or already held by the calling thread.
@@ -274,9 +293,11 @@ impl<T: ?Sized> RLock<T> {
 
     #[inline]
     fn give_up_ownership(&self) {
+        // The record goes first: once the lock word is free another thread may take
+        // the lock and record its own hold.
+        diagnostics::released(|| self.object());
         self.owner.store(0, Ordering::Relaxed);
         self.raw.unlock_untracked();
-        diagnostics::released(|| self.object());
     }
 }
 

@@ -4,9 +4,14 @@
 use std::panic::Location;
 use std::time::Instant;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::deadlock::{self, Detection};
 use super::object::Object;
 use super::record::{self, HeldEntry, WaitEntry};
-use super::switch::on;
+use super::switch::{RECORD, STATS, flags, on};
+use super::{clock, order, stats};
 #[cfg(not(loom))]
 use crate::thread::state::RawState;
 use crate::thread::state::StateScope;
@@ -28,12 +33,71 @@ pub(crate) fn acquired(object: impl FnOnce() -> Object, site: &'static Location<
     }
 }
 
-/// An owned lock was released (by the calling thread, or by another one).
+/// An owned lock is about to be released (by the calling thread, or by another one).
+///
+/// Called *before* the lock is actually released, so that the records never show a
+/// lock held that is free (they may miss a hold, never invent one: see `deadlock.rs`).
 #[inline(always)]
 pub(crate) fn released(object: impl FnOnce() -> Object) {
     if on() {
         released_cold(object());
     }
+}
+
+/// The calling thread is about to park on the lock `object`: records the wait (as
+/// [`block`] does) and, while records are kept, checks whether it closes a deadlock
+/// cycle.
+///
+/// The wait is recorded inside the serialized check, so a thread seen waiting for a
+/// lock has already been checked: of two threads closing a cycle, the later one is
+/// told (and a test can tell which).
+#[inline(always)]
+pub(crate) fn block_on_lock(
+    object: impl Fn() -> Object,
+    deadline: Option<Instant>,
+) -> (BlockScope, Detection) {
+    if flags() & RECORD != 0 {
+        let _serialized = deadlock::serialize();
+        let scope = block(&object, Blocking::Lock, deadline);
+        let detection = deadlock::check(object(), deadline.is_some());
+        (scope, detection)
+    } else {
+        (block(object, Blocking::Lock, deadline), Detection::Clear)
+    }
+}
+
+/// When the slow path of a lock acquisition began, if contention is being counted.
+#[inline(always)]
+pub(crate) fn contention_start() -> Option<Instant> {
+    if flags() & STATS != 0 {
+        Some(Instant::now())
+    } else {
+        None
+    }
+}
+
+/// A slow-path acquisition that began at `start` (see [`contention_start`]) succeeded.
+#[inline(always)]
+pub(crate) fn contended(object: impl FnOnce() -> Object, start: Option<Instant>) {
+    if let Some(start) = start {
+        stats::contended(object(), start.elapsed());
+    }
+}
+
+/// A lock at `key` is being dropped: forget its lock orders and any stale hold.
+#[inline(always)]
+pub(crate) fn lock_dropped(key: usize) {
+    if super::switch::ever_enabled() {
+        lock_dropped_cold(key);
+    }
+}
+
+static CAPTURE_BACKTRACES: AtomicBool = AtomicBool::new(false);
+
+/// Whether a backtrace is captured where each wait begins, for thread dumps (costly:
+/// use it while hunting a hang). Off by default.
+pub fn set_capture_backtraces(capture: bool) {
+    CAPTURE_BACKTRACES.store(capture, Ordering::Relaxed);
 }
 
 /// The calling thread is about to park on `object`; the wait is recorded until the
@@ -98,23 +162,44 @@ impl Drop for BlockScope {
 #[cold]
 #[inline(never)]
 fn acquired_cold(object: Object, site: &'static Location<'static>) {
+    let flags = flags();
+    if flags & STATS != 0 {
+        stats::acquired(object);
+    }
+    if flags & RECORD == 0 {
+        return;
+    }
     let entry = HeldEntry {
         object,
         site,
-        since: Instant::now(),
+        since: clock::coarse_now(),
     };
-    record::with_current(|record| {
+    let holding = record::with_current(|record| {
         let mut diag = record.diag();
         // A lock at this address cannot be held twice: an entry for it is stale (a
         // lock dropped while held, whose memory the new one reuses).
         diag.held.retain(|held| held.object.key != object.key);
+        let holding =
+            (!diag.held.is_empty()).then(|| (diag.held.clone(), record.name().to_owned()));
         diag.held.push(entry);
-    });
+        holding
+    })
+    .flatten();
+    if let Some((held, thread)) = holding {
+        order::acquired_while_holding(&held, object, site, &thread);
+    }
 }
 
 #[cold]
 #[inline(never)]
 fn released_cold(object: Object) {
+    let flags = flags();
+    if flags & STATS != 0 {
+        stats::released(object);
+    }
+    if flags & RECORD == 0 {
+        return;
+    }
     let removed = record::with_current(|record| remove_held(&mut record.diag().held, object))
         .unwrap_or(false);
     if !removed {
@@ -145,11 +230,18 @@ fn remove_held(held: &mut Vec<HeldEntry>, object: Object) -> bool {
 #[inline(never)]
 #[cfg_attr(loom, allow(dead_code))]
 fn block_cold(object: Object, blocking: Blocking, timed: bool) -> Option<Option<WaitEntry>> {
+    if flags() & RECORD == 0 {
+        return None;
+    }
+    let backtrace = CAPTURE_BACKTRACES
+        .load(Ordering::Relaxed)
+        .then(|| Arc::from(std::backtrace::Backtrace::force_capture().to_string()));
     let entry = WaitEntry {
         object,
         blocking,
         timed,
-        since: Instant::now(),
+        since: clock::coarse_now(),
+        backtrace,
     };
     record::with_current(|record| record.diag().waiting.replace(entry))
 }
@@ -158,4 +250,13 @@ fn block_cold(object: Object, blocking: Blocking, timed: bool) -> Option<Option<
 #[inline(never)]
 fn unblock_cold(previous: Option<WaitEntry>) {
     record::with_current(|record| record.diag().waiting = previous);
+}
+
+#[cold]
+#[inline(never)]
+fn lock_dropped_cold(key: usize) {
+    order::forget(key);
+    for record in record::all() {
+        record.diag().held.retain(|held| held.object.key != key);
+    }
 }

@@ -16,6 +16,8 @@ pub enum Role {
     Peer,
     /// threadkit built with its diagnostics hooks compiled out (the cost of the hooks).
     HooksOff,
+    /// threadkit with diagnostics (deadlock detection) switched on.
+    DiagnosticsOn,
 }
 
 /// Runs `iters` operations and returns how long they took.
@@ -46,6 +48,8 @@ pub enum Target {
     },
     /// threadkit's median, in the workload's unit.
     Absolute { max: f64 },
+    /// The named row's median over threadkit's (a cost threadkit pays for a feature).
+    Overhead { row: &'static str, max: f64 },
 }
 
 /// A workload: one row per implementation.

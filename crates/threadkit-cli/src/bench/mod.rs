@@ -68,6 +68,7 @@ pub fn all_workloads(config: &Config) -> Vec<Workload> {
     let mut all = workloads::core::workloads(config);
     all.extend(workloads::queue::workloads(config));
     all.extend(workloads::pool::workloads());
+    all.extend(workloads::diagnostics::workloads());
     #[cfg(target_os = "linux")]
     all.extend(workloads::ipc::workloads());
     all

@@ -105,6 +105,7 @@ fn marker(rows: &[Row], target: Target) -> Option<f64> {
             Some(max * reference.median / best)
         }
         Target::Absolute { max } => Some(max / best),
+        Target::Overhead { max, .. } => Some(max * subject(rows)?.median / best),
     }
 }
 
@@ -151,6 +152,18 @@ pub fn evaluate(workload: &'static str, rows: &[Row], target: Target) -> Option<
             measured: subject.median,
             met: subject.median <= max,
         }),
+        Target::Overhead { row, max } => {
+            let costly = rows
+                .iter()
+                .find(|candidate| candidate.implementation == row)?;
+            let ratio = costly.median / subject.median;
+            Some(TargetResult {
+                workload,
+                target: format!("{row} ≤ {max:.2} × {}", subject.implementation),
+                measured: ratio,
+                met: ratio <= max,
+            })
+        }
     }
 }
 

@@ -38,6 +38,7 @@ fn colour(role: Role) -> &'static str {
     match role {
         Role::Subject => "#1f6feb",
         Role::HooksOff => "#8cb4f5",
+        Role::DiagnosticsOn => "#bf8700",
         Role::Peer => "#8b949e",
     }
 }
@@ -151,6 +152,7 @@ fn legend(svg: &mut String) {
     let entries = [
         (Role::Subject, "threadkit"),
         (Role::HooksOff, "threadkit, diagnostics hooks compiled out"),
+        (Role::DiagnosticsOn, "threadkit, deadlock detection on"),
         (Role::Peer, "peers"),
     ];
     let mut at = 10.0;

@@ -12,6 +12,7 @@ use crate::bench::subjects::{
     ParkingLotEvent, ParkingLotSemaphore, ParkingLotTurn, StdEvent, StdSemaphore, StdTurn,
     nohooks_subject as nohooks, threadkit_subject as tk,
 };
+use crate::bench::workloads::diagnostics::{DETECTION_ON, detection_on};
 
 pub fn workloads(config: &Config) -> Vec<Workload> {
     let mut all = vec![
@@ -164,11 +165,20 @@ fn lock_uncontended() -> Workload {
         peer: None,
         max: 1.0,
     })
+    .target(Target::Overhead {
+        row: DETECTION_ON,
+        max: 3.0,
+    })
     .timed("threadkit", Role::Subject, uncontended::<tk::Lock>())
     .timed(
         "threadkit (hooks compiled out)",
         Role::HooksOff,
         uncontended::<nohooks::Lock>(),
+    )
+    .timed(
+        DETECTION_ON,
+        Role::DiagnosticsOn,
+        detection_on(uncontended::<tk::Lock>()),
     )
     .timed(
         "std Mutex",
@@ -212,10 +222,20 @@ fn lock_contended(threads: usize, name: &'static str) -> Workload {
         contended::<parking_lot::Mutex<u64>>(threads),
     );
     if threads == 2 {
-        workload.target(Target::Ratio {
-            peer: Some("parking_lot Mutex"),
-            max: 1.0,
-        })
+        workload
+            .timed(
+                DETECTION_ON,
+                Role::DiagnosticsOn,
+                detection_on(contended::<tk::Lock>(threads)),
+            )
+            .target(Target::Ratio {
+                peer: Some("parking_lot Mutex"),
+                max: 1.0,
+            })
+            .target(Target::Overhead {
+                row: DETECTION_ON,
+                max: 2.0,
+            })
     } else {
         workload
     }

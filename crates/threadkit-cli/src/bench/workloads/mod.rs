@@ -1,4 +1,5 @@
 pub mod core;
+pub mod diagnostics;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod pool;

@@ -17,6 +17,7 @@
 //! | [`thread::current`], [`thread::enumerate`], [`thread::main_thread`], … | same names | the registry; threads threadkit did not start appear once they touch it |
 //! | [`thread::Timer`], [`thread::Local`], [`thread::set_excepthook`] | `threading.Timer`, `local`, `excepthook` | also [`thread::join_non_daemon`] (Python's wait at exit) |
 //! | [`executor::ThreadPoolExecutor`], [`executor::Future`] | `concurrent.futures` | `wait`, `as_completed`; a failure nobody looked at is reported, never lost |
+//! | [`diagnostics::enable`], [`diagnostics::DeadlockError`], [`diagnostics::dump`] | — | deadlocks as errors instead of hangs, lock-order inversions, stalls, thread dumps, contention statistics |
 //!
 //! # Concepts
 //!
@@ -33,8 +34,11 @@
 //! * **Names.** Every primitive knows where it was created; `named` constructors give
 //!   it a name for reports.
 //! * **Diagnostics** ([`diagnostics`]) are off by default and cost one relaxed load per
-//!   hook while off; switched on, they record which thread holds which lock (and where
-//!   it acquired it) and what each blocked thread waits for.
+//!   hook while off; switched on ([`diagnostics::enable`] or `THREADKIT_DEADLOCK=1`),
+//!   they record which thread holds which lock (and where it acquired it) and what each
+//!   blocked thread waits for, and turn a deadlock into a
+//!   [`DeadlockError`](diagnostics::DeadlockError) naming the threads and locks
+//!   ([`Lock::acquire_checked`]) instead of a hang.
 //!
 //! # How it works
 //!
@@ -51,7 +55,8 @@
 //!
 //! # Cargo features
 //!
-//! None yet. Under `RUSTFLAGS="--cfg loom"` the crate builds against loom, and its
+//! `json`: thread dumps as JSON (`diagnostics::ThreadDump::to_json`, serde). Under
+//! `RUSTFLAGS="--cfg loom"` the crate builds against loom, and its
 //! protocols are model-checked (`src/tests/loom_*.rs`).
 
 mod backoff;

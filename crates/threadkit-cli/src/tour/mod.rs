@@ -34,6 +34,7 @@ pub fn all_scenes() -> Vec<Scene> {
     let mut all = scenes::core::scenes();
     all.extend(scenes::queues::scenes());
     all.extend(scenes::threads::scenes());
+    all.extend(scenes::deadlock::scenes());
     #[cfg(target_os = "linux")]
     all.extend(scenes::ipc::scenes());
     all

@@ -139,8 +139,29 @@ impl<T: ?Sized> Lock<T> {
     #[inline]
     #[track_caller]
     pub fn acquire_checked(&self) -> Result<LockGuard<'_, T>, DeadlockError> {
-        self.raw.lock_guarded_checked(Location::caller())?;
+        self.raw.lock_guarded_checked(None, Location::caller())?;
         Ok(LockGuard::new(self))
+    }
+
+    /// One slice of an [`acquire_checked`](Self::acquire_checked): waits until `until`
+    /// at the latest (`None` if it passed), for callers that wait without a timeout but
+    /// must wake now and then — a Python binding looking for Ctrl-C between slices.
+    /// Diagnostics treat the wait as the untimed wait it is part of: a deadlock is an
+    /// error here too, where a wait with a real timeout only gets a warning.
+    ///
+    /// # Errors
+    ///
+    /// [`DeadlockError`] naming the cycle of threads and locks.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_checked_slice(
+        &self,
+        until: Instant,
+    ) -> Result<Option<LockGuard<'_, T>>, DeadlockError> {
+        let acquired = self
+            .raw
+            .lock_guarded_checked(Some(until), Location::caller())?;
+        Ok(acquired.then(|| LockGuard::new(self)))
     }
 
     /// Acquires the lock if it is free right now.

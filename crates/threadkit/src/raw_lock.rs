@@ -175,7 +175,7 @@ impl RawLock {
     pub fn acquire_checked(&self) -> Result<(), DeadlockError> {
         let site = Location::caller();
         if !self.try_lock_fast() {
-            self.lock_slow(None, PrimitiveKind::Lock)?;
+            self.lock_slow(None, PrimitiveKind::Lock, false)?;
         }
         self.detach();
         diagnostics::acquired(|| self.object(), site);
@@ -220,17 +220,20 @@ impl RawLock {
         self.unlock_untracked();
     }
 
-    /// Acquires for a guard, returning a detected deadlock as an error.
+    /// Acquires for a guard, returning a detected deadlock as an error; with a
+    /// `slice` deadline, false if it passed (see
+    /// [`Lock::acquire_checked_slice`](crate::Lock::acquire_checked_slice)).
     #[inline]
     pub(crate) fn lock_guarded_checked(
         &self,
+        slice: Option<Instant>,
         site: &'static Location<'static>,
-    ) -> Result<(), DeadlockError> {
-        if !self.try_lock_fast() {
-            self.lock_slow(None, PrimitiveKind::Lock)?;
+    ) -> Result<bool, DeadlockError> {
+        if !self.try_lock_fast() && !self.lock_slow(slice, PrimitiveKind::Lock, true)? {
+            return Ok(false);
         }
         diagnostics::acquired(|| self.object(), site);
-        Ok(())
+        Ok(true)
     }
 
     /// Whether the lock is held (by any thread). A momentary snapshot.
@@ -288,22 +291,26 @@ impl RawLock {
     /// Acquires until `deadline` without telling diagnostics, returning a detected
     /// deadlock as an error.
     #[inline]
+    ///
+    /// With `slice`, a `deadline` only ends one slice of a wait without a timeout (see
+    /// [`Lock::acquire_checked_slice`](crate::Lock::acquire_checked_slice)).
     pub(crate) fn lock_checked_untracked(
         &self,
         deadline: Option<Instant>,
         kind: PrimitiveKind,
+        slice: bool,
     ) -> Result<bool, DeadlockError> {
         if self.try_lock_fast() {
             return Ok(true);
         }
-        self.lock_slow(deadline, kind)
+        self.lock_slow(deadline, kind, slice)
     }
 
     /// The slow path for callers without an error to return: a detected deadlock under
     /// the Error policy (or the Panic one) panics with the report.
     #[cold]
     fn lock_slow_by_policy(&self, deadline: Option<Instant>, kind: PrimitiveKind) -> bool {
-        match self.lock_slow(deadline, kind) {
+        match self.lock_slow(deadline, kind, false) {
             Ok(acquired) => acquired,
             Err(error) => panic!("{error}\n(use acquire_checked to get this as an error value)"),
         }
@@ -342,11 +349,16 @@ impl RawLock {
     ///
     /// A detected deadlock under the `Error` policy is returned; under `Panic` it
     /// panics here; under `Log` it is logged and the thread waits anyway.
+    ///
+    /// `deadline` ends the wait; the wait counts as timed for diagnostics if it has one,
+    /// unless `slice` says it is one slice of a wait without a timeout.
     fn lock_slow(
         &self,
         deadline: Option<Instant>,
         kind: PrimitiveKind,
+        slice: bool,
     ) -> Result<bool, DeadlockError> {
+        let timed = deadline.is_some() && !slice;
         diagnostics::read_environment();
         let contention = diagnostics::contention_start();
         let mut backoff = Backoff::new();
@@ -385,8 +397,7 @@ impl RawLock {
                 flags = found;
                 continue;
             }
-            let (mut scope, detection) =
-                diagnostics::block_on_lock(|| self.object_as(kind), deadline);
+            let (mut scope, detection) = diagnostics::block_on_lock(|| self.object_as(kind), timed);
             match detection {
                 Detection::Clear => {}
                 Detection::Warning(report) => {

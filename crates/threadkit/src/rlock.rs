@@ -128,10 +128,36 @@ impl<T: ?Sized> RLock<T> {
         let me = current();
         if !self.reenter(me) {
             self.raw
-                .lock_checked_untracked(None, PrimitiveKind::RLock)?;
+                .lock_checked_untracked(None, PrimitiveKind::RLock, false)?;
             self.take_ownership(me, 1, Location::caller());
         }
         Ok(RLockGuard::new(self))
+    }
+
+    /// One slice of an [`acquire_checked`](Self::acquire_checked): waits until `until`
+    /// at the latest (`None` if it passed); diagnostics treat the wait as untimed (see
+    /// [`Lock::acquire_checked_slice`](crate::Lock::acquire_checked_slice)).
+    ///
+    /// # Errors
+    ///
+    /// [`DeadlockError`] naming the cycle of threads and locks.
+    #[inline]
+    #[track_caller]
+    pub fn acquire_checked_slice(
+        &self,
+        until: Instant,
+    ) -> Result<Option<RLockGuard<'_, T>>, DeadlockError> {
+        let me = current();
+        if !self.reenter(me) {
+            if !self
+                .raw
+                .lock_checked_untracked(Some(until), PrimitiveKind::RLock, true)?
+            {
+                return Ok(None);
+            }
+            self.take_ownership(me, 1, Location::caller());
+        }
+        Ok(Some(RLockGuard::new(self)))
     }
 
     /// Acquires the lock if it is free or already held by the calling thread.

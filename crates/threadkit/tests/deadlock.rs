@@ -654,3 +654,53 @@ fn contention_statistics_count_waits() {
     assert!(hot.max_hold > Duration::ZERO);
     assert!(report.to_string().contains("Lock 'hot'"));
 }
+
+#[test]
+fn a_slice_of_an_untimed_wait_is_checked_as_untimed() {
+    let session = Session::start();
+    let lock = Lock::named("sliced", ());
+    let held = lock.acquire();
+    // A binding that wakes every 20 ms to look for Ctrl-C still waits forever.
+    let error = lock
+        .acquire_checked_slice(Instant::now() + Duration::from_millis(20))
+        .expect_err("a self-deadlock, not a slice that times out");
+    assert!(error.is_self_deadlock());
+    drop(held);
+    // Held by another thread: the slice ends empty-handed, and nothing is reported.
+    let lock = Arc::new(lock);
+    let (l, holding, release) = (
+        Arc::clone(&lock),
+        Arc::new(Event::new()),
+        Arc::new(Event::new()),
+    );
+    let (h, r) = (Arc::clone(&holding), Arc::clone(&release));
+    let holder = spawn("slice holder", move || {
+        let _held = l.acquire();
+        h.set();
+        r.wait();
+    });
+    holding.wait();
+    let slice = lock.acquire_checked_slice(Instant::now() + Duration::from_millis(5));
+    assert!(matches!(slice, Ok(None)), "the slice passed");
+    release.set();
+    holder.join().unwrap();
+    assert!(
+        lock.acquire_checked_slice(Instant::now() + Duration::from_secs(5))
+            .expect("no deadlock")
+            .is_some()
+    );
+    let rlock = RLock::named("sliced rlock", ());
+    let outer = rlock.acquire();
+    assert!(
+        rlock
+            .acquire_checked_slice(Instant::now())
+            .expect("re-entry")
+            .is_some()
+    );
+    drop(outer);
+    assert!(
+        session.all_warnings().is_empty(),
+        "{:?}",
+        session.all_warnings()
+    );
+}

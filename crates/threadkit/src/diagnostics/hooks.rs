@@ -51,18 +51,18 @@ pub(crate) fn released(object: impl FnOnce() -> Object) {
 /// The wait is recorded inside the serialized check, so a thread seen waiting for a
 /// lock has already been checked: of two threads closing a cycle, the later one is
 /// told (and a test can tell which).
+///
+/// `timed` says whether the wait gives up at some point; a slice of a wait without a
+/// timeout (which wakes only to look for signals) is untimed although it has a deadline.
 #[inline(always)]
-pub(crate) fn block_on_lock(
-    object: impl Fn() -> Object,
-    deadline: Option<Instant>,
-) -> (BlockScope, Detection) {
+pub(crate) fn block_on_lock(object: impl Fn() -> Object, timed: bool) -> (BlockScope, Detection) {
     if flags() & RECORD != 0 {
         let _serialized = deadlock::serialize();
-        let scope = block(&object, Blocking::Lock, deadline);
-        let detection = deadlock::check(object(), deadline.is_some());
+        let scope = block_as(&object, Blocking::Lock, timed);
+        let detection = deadlock::check(object(), timed);
         (scope, detection)
     } else {
-        (block(object, Blocking::Lock, deadline), Detection::Clear)
+        (block_as(object, Blocking::Lock, timed), Detection::Clear)
     }
 }
 
@@ -106,17 +106,27 @@ pub fn set_capture_backtraces(capture: bool) {
 /// Called on slow paths only. Besides diagnostics' record (while they are on), it
 /// always sets the thread's lifecycle state (`Blocked`/`Waiting`, see
 /// [`crate::thread::ThreadState`]), which the scope restores when dropped.
-#[cfg(not(loom))]
 #[inline(always)]
 pub(crate) fn block(
     object: impl FnOnce() -> Object,
     blocking: Blocking,
     deadline: Option<Instant>,
 ) -> BlockScope {
+    block_as(object, blocking, deadline.is_some())
+}
+
+/// [`block`], for a wait that is `timed` (gives up at some point) or not.
+#[cfg(not(loom))]
+#[inline(always)]
+pub(crate) fn block_as(
+    object: impl FnOnce() -> Object,
+    blocking: Blocking,
+    timed: bool,
+) -> BlockScope {
     let object = object();
     let state = StateScope::enter(RawState::parked(object, blocking));
     let previous = if on() {
-        block_cold(object, blocking, deadline.is_some())
+        block_cold(object, blocking, timed)
     } else {
         None
     };
@@ -130,10 +140,10 @@ pub(crate) fn block(
 /// make no extra atomic access for them, which would change what loom explores).
 #[cfg(loom)]
 #[inline(always)]
-pub(crate) fn block(
+pub(crate) fn block_as(
     _object: impl FnOnce() -> Object,
     _blocking: Blocking,
-    _deadline: Option<Instant>,
+    _timed: bool,
 ) -> BlockScope {
     BlockScope {
         previous: None,

@@ -56,7 +56,7 @@ pub(crate) fn released(object: impl FnOnce() -> Object) {
 /// timeout (which wakes only to look for signals) is untimed although it has a deadline.
 #[inline(always)]
 pub(crate) fn block_on_lock(object: impl Fn() -> Object, timed: bool) -> (BlockScope, Detection) {
-    if flags() & RECORD != 0 {
+    if flags() & RECORD != 0 && holds_any() {
         let _serialized = deadlock::serialize();
         let scope = block_as(&object, Blocking::Lock, timed);
         let detection = deadlock::check(object(), timed);
@@ -254,6 +254,15 @@ fn block_cold(object: Object, blocking: Blocking, timed: bool) -> Option<Option<
         backtrace,
     };
     record::with_current(|record| record.diag().waiting.replace(entry))
+}
+
+/// Whether the calling thread holds a lock, as recorded. A thread that holds none
+/// cannot be part of a deadlock cycle (nobody can be waiting for it) — nor become
+/// one while it waits — so its wait needs no check.
+#[cold]
+#[inline(never)]
+fn holds_any() -> bool {
+    record::with_current(|record| !record.diag().held.is_empty()).unwrap_or(false)
 }
 
 #[cold]

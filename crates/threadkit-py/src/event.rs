@@ -2,8 +2,11 @@
 
 use pyo3::exceptions::PyDeprecationWarning;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
+use crate::condition::Condition;
+use crate::lock::Lock;
 use crate::timeout::{self, Timeout};
 use crate::{blocking, repr};
 
@@ -13,9 +16,19 @@ use crate::{blocking, repr};
 /// `wait(timeout=None)` returns at once when it is set, and otherwise blocks until it
 /// is (returning the flag: False only when it timed out).
 #[pyclass(frozen, weakref, subclass, module = "threadkit", name = "Event")]
-#[derive(Debug)]
 pub struct Event {
     inner: threadkit::Event,
+    /// CPython's private `Event._cond` (a `Condition(Lock())`), created on first use for
+    /// code that reaches into it; threadkit's Event itself does not use it.
+    cond: PyOnceLock<Py<Condition>>,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 #[pymethods]
@@ -27,10 +40,34 @@ impl Event {
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         Self {
             inner: threadkit::Event::new(),
+            cond: PyOnceLock::new(),
         }
     }
 
     fn __init__(&self) {}
+
+    /// CPython's private `Event._cond`: a `Condition` over a `Lock` (unused by
+    /// threadkit's Event, which is one atomic word; kept for code that reaches into it).
+    #[getter]
+    fn _cond(&self, py: Python<'_>) -> PyResult<Py<Condition>> {
+        let cond = self.cond.get_or_try_init(py, || -> PyResult<_> {
+            let lock = Bound::new(py, Lock::new())?;
+            Ok(py
+                .get_type::<Condition>()
+                .call1((lock,))?
+                .cast_into::<Condition>()?
+                .unbind())
+        })?;
+        Ok(cond.clone_ref(py))
+    }
+
+    /// Reset the private condition's lock (used after `os.fork()`).
+    fn _at_fork_reinit(&self, py: Python<'_>) -> PyResult<()> {
+        if let Some(cond) = self.cond.get(py) {
+            cond.bind(py).call_method0("_at_fork_reinit")?;
+        }
+        Ok(())
+    }
 
     /// Whether the flag is set.
     fn is_set(&self) -> bool {

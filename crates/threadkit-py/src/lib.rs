@@ -11,6 +11,10 @@
 //! | `semaphore.rs` | `Semaphore`, `BoundedSemaphore` | `threadkit::{Semaphore, BoundedSemaphore}` |
 //! | `event.rs` | `Event` | `threadkit::Event` |
 //! | `barrier.rs` | `Barrier` | `threadkit::Barrier` |
+//! | `queue.rs` | `Queue`, `LifoQueue`, `PriorityQueue` | `threadkit::{Queue, LifoQueue}`, or `threadkit::CustomQueue` over Python storage hooks (`queue_storage.rs`) |
+//! | `simple_queue.rs` | `SimpleQueue` | `threadkit::SimpleQueue` |
+//! | `thread.rs` | `_ThreadHandle` (under `threadkit.Thread`), `ThreadState` | `threadkit::thread::{Builder, Thread, ThreadState}` |
+//! | `executor.rs` | `_Pool` (under `threadkit.ThreadPoolExecutor`) | `threadkit::executor::ThreadPoolExecutor` |
 //!
 //! and the helpers they share:
 //!
@@ -20,8 +24,10 @@
 //! * `errors.rs`: core errors as the stdlib's exception classes;
 //! * `repr.rs`: the `__repr__` formats of CPython's classes.
 //!
-//! The Python side (`python/threadkit/__init__.py`) re-exports these classes next to
-//! the `threading` names threadkit does not provide yet.
+//! The Python side (`python/threadkit/`) re-exports these classes, builds `Thread`,
+//! `Timer` and `ThreadPoolExecutor` (which must subclass the stdlib's Python classes)
+//! over `_ThreadHandle` and `_Pool`, and re-exports the `threading` names threadkit
+//! takes from the stdlib.
 
 #![forbid(unsafe_code)]
 
@@ -31,10 +37,15 @@ mod condition;
 mod condition_lock;
 mod errors;
 mod event;
+mod executor;
 mod lock;
+mod queue;
+mod queue_storage;
 mod repr;
 mod rlock;
 mod semaphore;
+mod simple_queue;
+mod thread;
 mod timeout;
 
 use pyo3::prelude::*;
@@ -53,11 +64,19 @@ mod _threadkit {
     #[pymodule_export]
     use crate::event::Event;
     #[pymodule_export]
+    use crate::executor::{_interpreter_shutdown, Pool};
+    #[pymodule_export]
     use crate::lock::Lock;
+    #[pymodule_export]
+    use crate::queue::{LifoQueue, PriorityQueue, Queue};
     #[pymodule_export]
     use crate::rlock::{RLock, RLockState};
     #[pymodule_export]
     use crate::semaphore::{BoundedSemaphore, Semaphore};
+    #[pymodule_export]
+    use crate::simple_queue::SimpleQueue;
+    #[pymodule_export]
+    use crate::thread::{ThreadHandle, ThreadState};
 
     #[pymodule_init]
     fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -71,5 +90,8 @@ fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
     timeout::init(py)?;
     blocking::init(module)?;
     module.add("TIMEOUT_MAX", timeout::timeout_max())?;
+    module.add("Empty", py.get_type::<errors::Empty>())?;
+    module.add("Full", py.get_type::<errors::Full>())?;
+    module.add("ShutDown", errors::shut_down_class(py))?;
     Ok(())
 }

@@ -10,6 +10,8 @@
 //!   `Barrier.wait`): `None` means forever, zero or a negative number means "do not
 //!   block", and only a wait that really blocks checks the upper bound
 //!   (`OverflowError`), as their inner lock acquisition would.
+//! * `queue.Queue.put/get` (Python) and `SimpleQueue.get` (C): `None` means forever and
+//!   a negative number is a `ValueError`, checked before looking at the queue.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -23,6 +25,19 @@ static TIMEOUT_MAX: OnceLock<f64> = OnceLock::new();
 
 /// The interpreter's message for a negative lock timeout (it changed across versions).
 static NEGATIVE_MESSAGE: OnceLock<String> = OnceLock::new();
+
+/// The interpreter's message for an integer timeout beyond its clock type (`_PyTime_t`
+/// up to 3.12, `PyTime_t` from 3.13).
+static INT_OVERFLOW_MESSAGE: OnceLock<String> = OnceLock::new();
+
+/// The interpreter's message for a float timeout beyond its clock type (3.10+: "out of
+/// range for platform time_t"; 3.9: "too large to convert to C _PyTime_t").
+static FLOAT_OVERFLOW_MESSAGE: OnceLock<String> = OnceLock::new();
+
+/// The interpreter's message for a timeout that is no number, with `{}` for the type's
+/// name (3.10+: "'{}' object cannot be interpreted as an integer"; 3.9: "an integer is
+/// required (got type {})").
+static NOT_A_NUMBER_TEMPLATE: OnceLock<String> = OnceLock::new();
 
 /// Whether the interpreter's `Lock.acquire` reads `blocking` as a C int (CPython up
 /// to 3.12, format `i`) rather than as a truth value (format `p`).
@@ -46,11 +61,55 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
         _ => "timeout value must be a non-negative number".to_owned(),
     };
     let _ = NEGATIVE_MESSAGE.set(message);
+    kwargs.set_item("timeout", 1_u128 << 64)?;
+    let message = match probe.call_method("acquire", (), Some(&kwargs)) {
+        Err(error) if error.is_instance_of::<PyOverflowError>(py) => {
+            error.value(py).str()?.to_string()
+        }
+        _ => "timestamp too large to convert to C _PyTime_t".to_owned(),
+    };
+    let _ = INT_OVERFLOW_MESSAGE.set(message);
+    kwargs.set_item("timeout", 1e300)?;
+    let message = match probe.call_method("acquire", (), Some(&kwargs)) {
+        Err(error) if error.is_instance_of::<PyOverflowError>(py) => {
+            error.value(py).str()?.to_string()
+        }
+        _ => "timestamp out of range for platform time_t".to_owned(),
+    };
+    let _ = FLOAT_OVERFLOW_MESSAGE.set(message);
+    kwargs.set_item("timeout", "")?;
+    let template = match probe.call_method("acquire", (), Some(&kwargs)) {
+        Err(error) if error.is_instance_of::<PyTypeError>(py) => {
+            error.value(py).str()?.to_string().replacen("str", "{}", 1)
+        }
+        _ => "'{}' object cannot be interpreted as an integer".to_owned(),
+    };
+    let _ = NOT_A_NUMBER_TEMPLATE.set(template);
     let int = probe
         .call_method1("acquire", ("",))
         .is_err_and(|error| error.is_instance_of::<PyTypeError>(py));
     let _ = BLOCKING_IS_INT.set(int);
     Ok(())
+}
+
+/// The `OverflowError` for an integer timeout beyond the interpreter's clock type.
+fn int_overflow() -> PyErr {
+    PyOverflowError::new_err(
+        INT_OVERFLOW_MESSAGE
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "timestamp too large to convert to C _PyTime_t".to_owned()),
+    )
+}
+
+/// The `OverflowError` for a float timeout beyond the interpreter's clock type.
+fn float_overflow() -> PyErr {
+    PyOverflowError::new_err(
+        FLOAT_OVERFLOW_MESSAGE
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "timestamp out of range for platform time_t".to_owned()),
+    )
 }
 
 /// `threading.TIMEOUT_MAX`.
@@ -107,6 +166,9 @@ impl Timeout {
             Timeout::Now => Ok(Some(Instant::now())),
             Timeout::Forever => Ok(None),
             Timeout::Seconds { seconds, int } => {
+                if seconds.is_nan() {
+                    return Err(PyValueError::new_err("Invalid value NaN (not a number)"));
+                }
                 check_blocking_seconds(seconds, int)?;
                 Ok(Instant::now().checked_add(Duration::from_secs_f64(seconds)))
             }
@@ -118,14 +180,10 @@ impl Timeout {
 /// an int).
 fn check_blocking_seconds(seconds: f64, int: bool) -> PyResult<()> {
     if int && seconds >= TIME_T_LIMIT {
-        return Err(PyOverflowError::new_err(
-            "timestamp too large to convert to C _PyTime_t",
-        ));
+        return Err(int_overflow());
     }
     if seconds >= TIME_T_LIMIT {
-        return Err(PyOverflowError::new_err(
-            "timestamp out of range for platform time_t",
-        ));
+        return Err(float_overflow());
     }
     if seconds > timeout_max() {
         return Err(PyOverflowError::new_err("timeout value is too large"));
@@ -230,21 +288,26 @@ fn c_seconds(timeout: &Bound<'_, PyAny>) -> PyResult<f64> {
             return Err(PyValueError::new_err("Invalid value NaN (not a number)"));
         }
         if seconds.abs() >= TIME_T_LIMIT {
-            return Err(PyOverflowError::new_err(
-                "timestamp out of range for platform time_t",
-            ));
+            return Err(float_overflow());
         }
         return Ok(seconds);
     }
     let whole: i64 = match timeout.extract() {
         Ok(whole) => whole,
         Err(error) if error.is_instance_of::<PyOverflowError>(timeout.py()) => i64::MAX,
+        Err(error) if error.is_instance_of::<PyTypeError>(timeout.py()) => {
+            let template = NOT_A_NUMBER_TEMPLATE.get().map_or(
+                "'{}' object cannot be interpreted as an integer",
+                String::as_str,
+            );
+            return Err(PyTypeError::new_err(
+                template.replace("{}", &type_name(timeout)),
+            ));
+        }
         Err(error) => return Err(error),
     };
     if whole.unsigned_abs() as f64 >= TIME_T_LIMIT {
-        return Err(PyOverflowError::new_err(
-            "timestamp too large to convert to C _PyTime_t",
-        ));
+        return Err(int_overflow());
     }
     Ok(whole as f64)
 }
@@ -354,4 +417,74 @@ pub(crate) fn wait_for_seconds(
     };
     let (seconds, int) = python_seconds(timeout, ADD)?;
     Ok((!seconds.is_nan()).then_some((seconds, int)))
+}
+
+/// `timeout < 0` on a non-number.
+const COMPARE_NEGATIVE: &str = "'<' not supported between instances of '{}' and 'int'";
+
+/// CPython's message for a negative queue timeout.
+const NEGATIVE_QUEUE: &str = "'timeout' must be a non-negative number";
+
+/// `Queue.put(block=True, timeout)` / `Queue.get(block=True, timeout)` (CPython's
+/// `queue.py`): `None` waits forever, a negative number is a `ValueError`, zero does
+/// not block. NaN passes here, as in CPython, and fails (`ValueError`) only if the
+/// call has to wait.
+pub(crate) fn queue_wait(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Timeout> {
+    let Some(timeout) = timeout.filter(|t| !t.is_none()) else {
+        return Ok(Timeout::Forever);
+    };
+    let (seconds, int) = python_seconds(timeout, COMPARE_NEGATIVE)?;
+    if seconds < 0.0 {
+        return Err(PyValueError::new_err(NEGATIVE_QUEUE));
+    }
+    // `queue.py` computes `time() + timeout` at once, so the lock underneath only
+    // ever sees a float.
+    if int && seconds.is_infinite() {
+        return Err(PyOverflowError::new_err(
+            "int too large to convert to float",
+        ));
+    }
+    Ok(if seconds > 0.0 || seconds.is_nan() {
+        Timeout::Seconds {
+            seconds,
+            int: false,
+        }
+    } else {
+        Timeout::Now
+    })
+}
+
+/// `SimpleQueue.get(block=True, timeout)` (C, `_queue`): the timeout is read as the C
+/// locks read it (NaN and non-numbers fail at once), then a negative one is a
+/// `ValueError`.
+pub(crate) fn simple_queue_wait(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Timeout> {
+    let Some(timeout) = timeout.filter(|t| !t.is_none()) else {
+        return Ok(Timeout::Forever);
+    };
+    let seconds = c_seconds(timeout)?;
+    if seconds < 0.0 {
+        return Err(PyValueError::new_err(NEGATIVE_QUEUE));
+    }
+    Ok(if seconds > 0.0 {
+        Timeout::Seconds {
+            seconds,
+            int: false,
+        }
+    } else {
+        Timeout::Now
+    })
+}
+
+/// `Thread.join(timeout)`: `None` waits forever; CPython clamps a negative timeout
+/// to zero.
+pub(crate) fn join_wait(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Timeout> {
+    let Some(timeout) = timeout.filter(|t| !t.is_none()) else {
+        return Ok(Timeout::Forever);
+    };
+    let (seconds, int) = python_seconds(timeout, COMPARE)?;
+    Ok(if seconds > 0.0 {
+        Timeout::Seconds { seconds, int }
+    } else {
+        Timeout::Now
+    })
 }

@@ -33,9 +33,12 @@ def test_names_of_threading_are_there():
         assert hasattr(threadkit, name), name
     for name in threadkit.__all__:
         assert hasattr(threadkit, name), name
-    # threadkit's own classes, the stdlib's for the rest (for now).
+    # threadkit's own classes, the stdlib's for the rest.
     assert threadkit.Lock is threadkit._threadkit.Lock
-    assert threadkit.Thread is threading.Thread
+    assert threadkit.Queue is threadkit._threadkit.Queue
+    assert issubclass(threadkit.Thread, threading.Thread) and threadkit.Thread is not threading.Thread
+    assert threadkit.current_thread is threading.current_thread
+    assert threadkit.local is threading.local
     assert threadkit.TIMEOUT_MAX == threading.TIMEOUT_MAX
     assert threadkit._threadkit.TIMEOUT_MAX == threading.TIMEOUT_MAX
 

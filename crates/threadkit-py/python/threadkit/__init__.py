@@ -1,15 +1,29 @@
 """Python's threading primitives, rebuilt in Rust: ``import threadkit as threading``.
 
-``Lock``, ``RLock``, ``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event`` and
-``Barrier`` are threadkit's own (``threadkit._threadkit``, over the Rust core), with the
-stdlib's API and behaviour: they pass CPython's own ``test.lock_tests``. Every blocking
-call releases the GIL, and Ctrl-C interrupts it on the main thread.
+threadkit's own (``threadkit._threadkit``, over the Rust core), with the stdlib's API
+and behaviour, checked by CPython's own ``test.lock_tests`` and ``test.test_queue``:
 
-The other names of ``threading`` (``Thread``, ``Timer``, ``current_thread``, ``local``,
-``excepthook``, ``BrokenBarrierError`` …) are, for now, the stdlib's own objects,
-re-exported so that ``import threadkit as threading`` runs ordinary programs.
-``BrokenBarrierError`` is and stays ``threading.BrokenBarrierError`` itself, so
-existing ``except`` clauses keep working.
+* ``Lock``, ``RLock``, ``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event``,
+  ``Barrier``;
+* ``Queue``, ``LifoQueue``, ``PriorityQueue``, ``SimpleQueue`` (with Python 3.13's
+  ``shutdown()`` on every Python), raising the stdlib's ``queue.Empty`` and
+  ``queue.Full``, and ``ShutDown`` (``queue.ShutDown`` on 3.13+, threadkit's own
+  class before);
+* ``Thread`` (a ``threading.Thread`` started by threadkit, with a read-only
+  ``state``) and ``Timer``;
+* ``ThreadPoolExecutor`` (a ``concurrent.futures.Executor`` whose futures are
+  ``concurrent.futures.Future`` objects, and which reports a task's exception that
+  nobody retrieved).
+
+Every blocking call releases the GIL, and Ctrl-C interrupts it on the main thread.
+
+The other names of ``threading`` are the stdlib's own objects, re-exported so that
+``import threadkit as threading`` runs ordinary programs: ``current_thread``,
+``main_thread``, ``enumerate``, ``active_count``, ``get_ident``, ``get_native_id``,
+``local``, ``excepthook``, ``settrace`` … — threadkit registers its threads with the
+``threading`` module, so these see them (and ``threading.current_thread()`` inside a
+threadkit thread returns its ``threadkit.Thread``). ``BrokenBarrierError`` is
+``threading.BrokenBarrierError`` itself, so existing ``except`` clauses keep working.
 """
 
 import sys
@@ -18,9 +32,7 @@ from threading import (
     TIMEOUT_MAX,
     BrokenBarrierError,
     ExceptHookArgs,
-    Thread,
     ThreadError,
-    Timer,
     active_count,
     current_thread,
     enumerate,
@@ -38,25 +50,45 @@ from ._threadkit import (
     Barrier,
     BoundedSemaphore,
     Condition,
+    Empty,
     Event,
+    Full,
+    LifoQueue,
     Lock,
+    PriorityQueue,
+    Queue,
     RLock,
     Semaphore,
+    ShutDown,
+    SimpleQueue,
+    ThreadState,
 )
+from ._threads import Thread, Timer
+from ._executor import Future, ThreadPoolExecutor
 
 __all__ = [
     "Barrier",
     "BoundedSemaphore",
     "BrokenBarrierError",
     "Condition",
+    "Empty",
     "Event",
     "ExceptHookArgs",
+    "Full",
+    "Future",
+    "LifoQueue",
     "Lock",
+    "PriorityQueue",
+    "Queue",
     "RLock",
     "Semaphore",
+    "ShutDown",
+    "SimpleQueue",
     "TIMEOUT_MAX",
     "Thread",
     "ThreadError",
+    "ThreadPoolExecutor",
+    "ThreadState",
     "Timer",
     "active_count",
     "current_thread",

@@ -57,7 +57,7 @@ impl Condition {
     fn __init__(&self, py: Python<'_>, lock: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let lock = match lock.filter(|lock| !lock.is_none()) {
             Some(lock) => lock.clone(),
-            None => Bound::new(py, RLock::new())?.into_any(),
+            None => Bound::new(py, RLock::new(py))?.into_any(),
         };
         let state = State {
             cond: threadkit::Condition::with_lock(CondLock::new(&lock)),

@@ -51,7 +51,7 @@ impl Event {
     #[getter]
     fn _cond(&self, py: Python<'_>) -> PyResult<Py<Condition>> {
         let cond = self.cond.get_or_try_init(py, || -> PyResult<_> {
-            let lock = Bound::new(py, Lock::new())?;
+            let lock = Bound::new(py, Lock::new(py))?;
             Ok(py
                 .get_type::<Condition>()
                 .call1((lock,))?

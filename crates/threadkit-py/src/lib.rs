@@ -22,6 +22,7 @@
 //!   main thread in bounded slices that run the signal handlers (Ctrl-C);
 //! * `timeout.rs`: Python's timeout arguments, validated as CPython does;
 //! * `errors.rs`: core errors as the stdlib's exception classes;
+//! * `diagnostics.rs`: `DeadlockError`, switching detection on and off, thread dumps;
 //! * `repr.rs`: the `__repr__` formats of CPython's classes.
 //!
 //! The Python side (`python/threadkit/`) re-exports these classes, builds `Thread`,
@@ -35,6 +36,7 @@ mod barrier;
 mod blocking;
 mod condition;
 mod condition_lock;
+mod diagnostics;
 mod errors;
 mod event;
 mod executor;
@@ -93,5 +95,6 @@ fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("Empty", py.get_type::<errors::Empty>())?;
     module.add("Full", py.get_type::<errors::Full>())?;
     module.add("ShutDown", errors::shut_down_class(py))?;
+    diagnostics::init(module)?;
     Ok(())
 }

@@ -6,7 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::timeout::{self, Arg, Timeout};
-use crate::{blocking, errors, repr};
+use crate::{blocking, diagnostics, errors, repr};
+use threadkit::diagnostics::DeadlockError;
 
 /// A primitive lock, as `threading.Lock()` returns.
 ///
@@ -22,10 +23,12 @@ pub struct Lock {
 #[pymethods]
 impl Lock {
     #[new]
-    pub(crate) fn new() -> Self {
-        Self {
-            inner: threadkit::Lock::new(()),
-        }
+    pub(crate) fn new(py: Python<'_>) -> Self {
+        let inner = match diagnostics::creation_site(py) {
+            Some(site) => threadkit::Lock::named(&site, ()),
+            None => threadkit::Lock::new(()),
+        };
+        Self { inner }
     }
 
     /// Acquire the lock, blocking or not, with an optional timeout; return whether it
@@ -117,19 +120,32 @@ impl Lock {
         }
         let deadline = timeout.deadline()?;
         let lock = &self.inner;
-        Ok(blocking::wait(py, deadline, |until| acquire_until(lock, until))?.is_some())
+        let forever = deadline.is_none();
+        match blocking::wait(py, deadline, |until| acquire_until(lock, forever, until))? {
+            Some(Ok(())) => Ok(true),
+            Some(Err(error)) => Err(diagnostics::deadlock(&error)),
+            None => Ok(false),
+        }
     }
 }
 
-/// One blocking attempt: acquire, Python style (no guard), until `until`.
-fn acquire_until(lock: &threadkit::Lock<()>, until: Option<Instant>) -> Option<()> {
-    match until {
-        None => {
-            lock.acquire().detach();
-            Some(())
-        }
-        Some(until) => lock
+/// One blocking attempt: acquire, Python style (no guard), until `until` (`None`:
+/// until acquired). A wait without a timeout (`forever`, perhaps cut into slices to
+/// look for Ctrl-C) is checked for deadlocks while diagnostics are on.
+fn acquire_until(
+    lock: &threadkit::Lock<()>,
+    forever: bool,
+    until: Option<Instant>,
+) -> Option<Result<(), DeadlockError>> {
+    match (until, forever) {
+        (None, _) => Some(lock.acquire_checked().map(threadkit::LockGuard::detach)),
+        (Some(until), true) => lock
+            .acquire_checked_slice(until)
+            .map(|acquired| acquired.map(threadkit::LockGuard::detach))
+            .transpose(),
+        (Some(until), false) => lock
             .acquire_deadline(until)
-            .map(threadkit::LockGuard::detach),
+            .map(threadkit::LockGuard::detach)
+            .map(Ok),
     }
 }

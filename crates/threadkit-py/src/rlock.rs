@@ -10,7 +10,8 @@ use pyo3::types::PyTuple;
 use threadkit::{ConditionLock, RLockSaved, ReleaseError};
 
 use crate::timeout::{self, Arg, Timeout};
-use crate::{blocking, errors, repr};
+use crate::{blocking, diagnostics, errors, repr};
+use threadkit::diagnostics::DeadlockError;
 
 /// A reentrant lock, as `threading.RLock()` returns.
 ///
@@ -45,9 +46,12 @@ pub(crate) struct Saved {
 #[pymethods]
 impl RLock {
     #[new]
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(py: Python<'_>) -> Self {
         Self {
-            inner: threadkit::RLock::new(()),
+            inner: match diagnostics::creation_site(py) {
+                Some(site) => threadkit::RLock::named(&site, ()),
+                None => threadkit::RLock::new(()),
+            },
             owner: AtomicU64::new(0),
             count: AtomicUsize::new(0),
         }
@@ -174,14 +178,21 @@ impl RLock {
         }
         let deadline = timeout.deadline()?;
         let lock = &self.inner;
-        let acquired = blocking::wait(py, deadline, |until| acquire_until(lock, until))?.is_some();
-        if acquired {
-            self.note_acquired();
+        let forever = deadline.is_none();
+        match blocking::wait(py, deadline, |until| {
+            acquire_checked_until(lock, forever, until)
+        })? {
+            Some(Ok(())) => {
+                self.note_acquired();
+                Ok(true)
+            }
+            Some(Err(error)) => Err(diagnostics::deadlock(&error)),
+            None => Ok(false),
         }
-        Ok(acquired)
     }
 
-    /// Acquires within `deadline`, with the GIL already released (for a Condition).
+    /// Acquires within `deadline`, with the GIL already released (for a Condition,
+    /// whose re-acquisition after a wait follows the diagnostics policy).
     pub(crate) fn acquire_until(&self, deadline: Option<Instant>) -> bool {
         let acquired = acquire_until(&self.inner, deadline).is_some();
         if acquired {
@@ -242,6 +253,23 @@ impl RLock {
 }
 
 /// One blocking attempt: acquire (a guard-less, Python-style hold) until `until`.
+/// One blocking attempt of `RLock.acquire()` (see the Lock's `acquire_until`): a wait
+/// without a timeout is checked for deadlocks while diagnostics are on.
+fn acquire_checked_until(
+    lock: &threadkit::RLock<()>,
+    forever: bool,
+    until: Option<Instant>,
+) -> Option<Result<(), DeadlockError>> {
+    match (until, forever) {
+        (None, _) => Some(lock.acquire_checked().map(threadkit::RLockGuard::detach)),
+        (Some(until), true) => lock
+            .acquire_checked_slice(until)
+            .map(|acquired| acquired.map(threadkit::RLockGuard::detach))
+            .transpose(),
+        (Some(until), false) => acquire_until(lock, Some(until)).map(Ok),
+    }
+}
+
 fn acquire_until(lock: &threadkit::RLock<()>, until: Option<Instant>) -> Option<()> {
     match until {
         None => {

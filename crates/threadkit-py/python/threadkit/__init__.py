@@ -17,6 +17,14 @@ and behaviour, checked by CPython's own ``test.lock_tests`` and ``test.test_queu
 
 Every blocking call releases the GIL, and Ctrl-C interrupts it on the main thread.
 
+Diagnostics Python never had: with ``enable_deadlock_detection()`` (or
+``THREADKIT_DEADLOCK=1`` in the environment), a ``Lock.acquire()`` or
+``RLock.acquire()`` without a timeout that would wait forever — the lock is the
+thread's own, or the thread closes a cycle of threads each waiting for a lock the next
+one holds — raises ``DeadlockError`` (a ``RuntimeError``) naming the threads and locks,
+instead of hanging. ``dump_threads()`` shows every thread, what it holds and what it
+waits for (``format="json"`` for JSON).
+
 The other names of ``threading`` are the stdlib's own objects, re-exported so that
 ``import threadkit as threading`` runs ordinary programs: ``current_thread``,
 ``main_thread``, ``enumerate``, ``active_count``, ``get_ident``, ``get_native_id``,
@@ -50,6 +58,7 @@ from ._threadkit import (
     Barrier,
     BoundedSemaphore,
     Condition,
+    DeadlockError,
     Empty,
     Event,
     Full,
@@ -62,6 +71,10 @@ from ._threadkit import (
     ShutDown,
     SimpleQueue,
     ThreadState,
+    disable_deadlock_detection,
+    dump_threads,
+    enable_deadlock_detection,
+    is_deadlock_detection_enabled,
 )
 from ._threads import Thread, Timer
 from ._executor import Future, ThreadPoolExecutor
@@ -71,6 +84,7 @@ __all__ = [
     "BoundedSemaphore",
     "BrokenBarrierError",
     "Condition",
+    "DeadlockError",
     "Empty",
     "Event",
     "ExceptHookArgs",
@@ -92,10 +106,14 @@ __all__ = [
     "Timer",
     "active_count",
     "current_thread",
+    "disable_deadlock_detection",
+    "dump_threads",
+    "enable_deadlock_detection",
     "enumerate",
     "excepthook",
     "get_ident",
     "get_native_id",
+    "is_deadlock_detection_enabled",
     "local",
     "main_thread",
     "setprofile",

@@ -14,6 +14,7 @@ __all__ = [
     "Barrier",
     "BoundedSemaphore",
     "Condition",
+    "DeadlockError",
     "Empty",
     "Event",
     "Full",
@@ -32,11 +33,21 @@ __all__ = [
     "_ThreadHandle",
     "_interpreter_shutdown",
     "_set_signal_slice",
+    "disable_deadlock_detection",
+    "dump_threads",
+    "enable_deadlock_detection",
+    "is_deadlock_detection_enabled",
 ]
 
 TIMEOUT_MAX: float
 
 def _set_signal_slice(seconds: float) -> None: ...
+def enable_deadlock_detection() -> None: ...
+def disable_deadlock_detection() -> None: ...
+def is_deadlock_detection_enabled() -> bool: ...
+def dump_threads(format: str = "text") -> str: ...
+
+class DeadlockError(RuntimeError): ...
 def _interpreter_shutdown() -> None: ...
 
 if sys.version_info >= (3, 13):

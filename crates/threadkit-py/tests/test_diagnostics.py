@@ -1,0 +1,190 @@
+"""Diagnostics from Python: ``DeadlockError`` instead of a hang, ``THREADKIT_DEADLOCK=1``,
+and ``dump_threads()`` naming Python threads by their Python names.
+
+Threads are lined up with barriers and events, and a thread is known to be blocked
+when ``dump_threads()`` says so; no test waits a fixed time for a race to settle.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import threadkit
+
+
+@pytest.fixture
+def detection():
+    threadkit.enable_deadlock_detection()
+    try:
+        yield
+    finally:
+        threadkit.disable_deadlock_detection()
+
+
+def eventually(predicate, what):
+    """Polls `predicate` until it is true (a bounded wait for a state, not a race)."""
+    deadline = time.monotonic() + 30
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.001)
+
+
+def test_deadlock_error_is_a_runtime_error():
+    assert issubclass(threadkit.DeadlockError, RuntimeError)
+    assert "DeadlockError" in threadkit.__all__
+    assert not threadkit.is_deadlock_detection_enabled()
+
+
+def test_acquiring_a_held_lock_again_raises_instead_of_hanging(detection):
+    assert threadkit.is_deadlock_detection_enabled()
+    lock = threadkit.Lock()
+    assert lock.acquire()
+    # The main thread waits in slices (to run signal handlers): still detected.
+    with pytest.raises(threadkit.DeadlockError) as caught:
+        lock.acquire()
+    assert "already holds" in str(caught.value)
+    assert lock.locked(), "the lock stays held, untouched"
+    lock.release()
+    assert lock.acquire(timeout=1)
+    lock.release()
+
+
+def test_a_timed_acquire_times_out_as_usual(detection):
+    lock = threadkit.Lock()
+    lock.acquire()
+    assert lock.acquire(timeout=0.01) is False
+    assert lock.acquire(blocking=False) is False
+    lock.release()
+
+
+def test_the_same_on_a_thread_that_is_not_the_main_one(detection):
+    outcome = []
+
+    def worker():
+        lock = threadkit.Lock()
+        with lock:
+            try:
+                lock.acquire()
+            except threadkit.DeadlockError as error:
+                outcome.append(str(error))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert len(outcome) == 1 and "already holds" in outcome[0]
+
+
+@pytest.mark.parametrize("locktype", [threadkit.Lock, threadkit.RLock])
+def test_opposite_orders_one_thread_is_told_and_both_finish(detection, locktype):
+    a, b = locktype(), locktype()
+    both_hold_one = threading.Barrier(2)
+    finished = threading.Event()
+    errors = []
+
+    def worker(first, second):
+        first.acquire()
+        both_hold_one.wait()
+        try:
+            second.acquire()
+        except threadkit.DeadlockError as error:
+            errors.append(str(error))
+            first.release()
+            finished.wait()  # the other one goes on; then retry
+            with first, second:
+                return
+        second.release()
+        first.release()
+        finished.set()
+
+    threads = [
+        threading.Thread(target=worker, args=(a, b)),
+        threading.Thread(target=worker, args=(b, a)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a thread hung"
+    assert len(errors) == 1, errors
+    assert "each wait for a lock the next one holds" in errors[0]
+
+
+def test_rlock_reentry_is_no_deadlock(detection):
+    lock = threadkit.RLock()
+    with lock:
+        with lock:
+            assert lock._is_owned()
+
+
+def test_dump_names_python_threads_and_who_holds_what(detection):
+    ledger = threadkit.Lock()
+    go = threadkit.Event()
+    holding = threadkit.Event()
+
+    def hold():
+        with ledger:
+            holding.set()
+            go.wait()
+
+    holder = threading.Thread(target=hold, name="holder")
+    holder.start()
+    holding.wait()
+    waiter = threading.Thread(target=lambda: ledger.acquire() and ledger.release(), name="waiter")
+    waiter.start()
+    try:
+        eventually(lambda: 'held by "holder"' in threadkit.dump_threads(), "the waiter blocks")
+        text = threadkit.dump_threads()
+        assert '"holder"' in text and '"waiter"' in text, text
+        assert "holds Lock" in text, text
+        dump = json.loads(threadkit.dump_threads(format="json"))
+        names = [thread["name"] for thread in dump["threads"]]
+        assert "holder" in names and "waiter" in names, names
+        waiting = next(t for t in dump["threads"] if t["name"] == "waiter")
+        assert waiting["waiting_on"]["held_by"]["name"] == "holder"
+    finally:
+        go.set()
+        holder.join()
+        waiter.join()
+
+
+def test_dump_rejects_an_unknown_format():
+    with pytest.raises(ValueError):
+        threadkit.dump_threads(format="xml")
+
+
+def test_the_environment_variable_switches_detection_on():
+    program = textwrap.dedent(
+        """
+        import threadkit
+        print(threadkit.is_deadlock_detection_enabled())
+        lock = threadkit.Lock()
+        lock.acquire()
+        try:
+            lock.acquire()
+        except threadkit.DeadlockError:
+            print("DeadlockError")
+        """
+    )
+    environment = dict(os.environ, THREADKIT_DEADLOCK="1")
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "DeadlockError"]
+
+
+def test_off_by_default_a_timed_acquire_just_times_out():
+    lock = threadkit.Lock()
+    lock.acquire()
+    assert lock.acquire(timeout=0.01) is False
+    lock.release()

@@ -10,9 +10,11 @@ lock event``).
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
+import queue
 import statistics
 import sys
 import threading
@@ -148,6 +150,73 @@ def barrier_round(module: Any) -> Sampler:
     return sample
 
 
+def queue_module(module: Any) -> Any:
+    """Where the queues are: threadkit itself, or the stdlib's ``queue``."""
+    return threadkit if module is threadkit else queue
+
+
+def queue_put_get(cls_name: str) -> Callable[[Any], Sampler]:
+    def make(module: Any) -> Sampler:
+        q = getattr(queue_module(module), cls_name)()
+        put, get = q.put, q.get
+
+        def sample(iters: int) -> int:
+            start = time.perf_counter_ns()
+            for item in range(iters):
+                put(item)
+                get()
+            return time.perf_counter_ns() - start
+
+        return sample
+
+    return make
+
+
+def queue_producer_consumer(module: Any) -> Sampler:
+    def sample(iters: int) -> int:
+        q = queue_module(module).Queue()
+
+        def produce() -> None:
+            put = q.put
+            for item in range(iters):
+                put(item)
+
+        producer = threading.Thread(target=produce)
+        get = q.get
+        start = time.perf_counter_ns()
+        producer.start()
+        for _ in range(iters):
+            get()
+        elapsed = time.perf_counter_ns() - start
+        producer.join()
+        return elapsed
+
+    return sample
+
+
+def nothing() -> None:
+    """A task that does nothing: what is measured is the pool around it."""
+
+
+def executor_submit_wait(module: Any) -> Sampler:
+    pool_class = (
+        threadkit.ThreadPoolExecutor
+        if module is threadkit
+        else concurrent.futures.ThreadPoolExecutor
+    )
+
+    def sample(iters: int) -> int:
+        with pool_class(max_workers=4) as pool:
+            submit = pool.submit
+            start = time.perf_counter_ns()
+            futures = [submit(nothing) for _ in range(iters)]
+            concurrent.futures.wait(futures)
+            elapsed = time.perf_counter_ns() - start
+        return elapsed
+
+    return sample
+
+
 # (name, unit, what, sampler factory, target ratio threadkit / threading)
 WORKLOADS: List[Tuple[str, str, str, Callable[[Any], Sampler], float]] = [
     ("lock/acquire-release", "ns/op", "Lock acquire() + release() on one thread", lock_pair, 1.0),
@@ -162,6 +231,14 @@ WORKLOADS: List[Tuple[str, str, str, Callable[[Any], Sampler], float]] = [
     ("event/pingpong", "ns/round-trip", "two threads handing a turn over with two Events",
      event_pingpong, 0.33),
     ("barrier/2", "ns/round", "two threads meeting at a Barrier(2)", barrier_round, 0.33),
+    ("queue/put-get", "ns/op", "Queue put() + get() on one thread", queue_put_get("Queue"), 0.125),
+    ("queue/1p1c", "ns/item", "one producer thread, one consumer thread, an unbounded Queue",
+     queue_producer_consumer, 0.1),
+    ("simplequeue/put-get", "ns/op", "SimpleQueue put() + get() on one thread",
+     queue_put_get("SimpleQueue"), 1.0),
+    ("executor/submit-wait", "ns/task",
+     "ThreadPoolExecutor(max_workers=4): submit a no-op task per item, then wait for all",
+     executor_submit_wait, 0.5),
 ]
 
 IMPLEMENTATIONS = [("threadkit", "subject", threadkit), ("threading", "peer", threading)]

@@ -37,6 +37,7 @@ RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS="${LOOM
     timeout 900 cargo test --release --locked -p threadkit --lib
 
 step "Miri over the parking substrate and the primitives"
+rustup toolchain list | grep -q "^nightly" || rustup toolchain install nightly --profile minimal
 rustup component add --toolchain nightly miri rust-src >/dev/null
 cargo +nightly miri setup >/dev/null
 MIRIFLAGS="-Zmiri-many-seeds=0..2" CARGO_TARGET_DIR=target/miri \

@@ -28,6 +28,20 @@ fn tour_lists_its_scenes() {
         "event",
         "condition",
         "barrier",
+        "queue-workers",
+        "back-pressure",
+        "priority-jobs",
+        "queue-shutdown",
+        "fake-database",
+        "pool-panic",
+        "as-completed",
+        "daemon-threads",
+        "thread-states",
+        "double-acquire",
+        "opposite-order",
+        "dining-philosophers",
+        "order-inversion",
+        "thread-dump",
     ] {
         assert!(
             text.lines().any(|l| l.starts_with(scene)),
@@ -90,8 +104,50 @@ fn unknown_scene_is_a_usage_error() {
 fn bad_arguments_exit_with_2() {
     let output = threadkit(&["bench", "--no-such-flag"]);
     assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("--no-such-flag"), "{message}");
+    assert!(message.contains("--help"), "points to the help: {message}");
     let output = threadkit(&["frobnicate"]);
     assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("frobnicate"));
+}
+
+/// The scenes of the threads and diagnostics lessons, each with its figures.
+#[test]
+fn thread_and_deadlock_scenes_pass_with_their_figures() {
+    let output = threadkit(&[
+        "tour",
+        "--json",
+        "--scene",
+        "daemon-threads",
+        "--scene",
+        "pool-panic",
+        "--scene",
+        "double-acquire",
+        "--scene",
+        "dining-philosophers",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scenes: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(scenes.len(), 4);
+    for scene in &scenes {
+        assert_eq!(scene["verdict"], "pass", "{scene}");
+    }
+    let daemon = scenes
+        .iter()
+        .find(|s| s["name"] == "daemon-threads")
+        .unwrap();
+    assert_eq!(daemon["figures"]["saves"], 3);
+    let dining = scenes.iter().find(|s| s["name"] == "dining-philosophers").unwrap();
+    assert_eq!(dining["figures"]["ate"], 5);
+    assert_eq!(dining["figures"]["reports"], 1);
 }
 
 #[test]

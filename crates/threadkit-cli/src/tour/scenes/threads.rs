@@ -39,6 +39,14 @@ pub fn scenes() -> Vec<Scene> {
             run: as_completed,
         },
         Scene {
+            name: "daemon-threads",
+            title: "Daemon threads do not keep a program alive",
+            lesson: "A non-daemon 'writer' saves three times while a daemon 'heartbeat' beats forever. \
+                     join_non_daemon() — what Python does at exit — waits for the writer's last save, \
+                     and not for the heartbeat, which is still beating when it returns.",
+            run: daemon_threads,
+        },
+        Scene {
             name: "thread-states",
             title: "Thread states, live",
             lesson: "A thread sleeps while holding a lock; another is blocked on that lock; a third waits \
@@ -251,6 +259,78 @@ fn wait_for_state(thread: &ThreadRef, wanted: impl Fn(&ThreadState) -> bool) -> 
         std::thread::yield_now();
     }
     false
+}
+
+fn daemon_threads(report: &mut Report) {
+    let saves = Arc::new(AtomicU64::new(0));
+    let beats = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(Event::named("stop heartbeat"));
+    let writer = {
+        let saves = Arc::clone(&saves);
+        thread::Builder::new()
+            .name("writer")
+            .daemon(false)
+            .spawn(move || {
+                for _ in 0..3 {
+                    thread::sleep(Duration::from_millis(30)); // the work of one save
+                    saves.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .expect("spawn")
+    };
+    let heartbeat = {
+        let (beats, stop) = (Arc::clone(&beats), Arc::clone(&stop));
+        thread::Builder::new()
+            .name("heartbeat")
+            .daemon(true)
+            .spawn(move || {
+                while !stop.wait_timeout(Duration::from_millis(5)) {
+                    beats.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .expect("spawn")
+    };
+    report.say(format!(
+        "'writer' is a daemon: {}; 'heartbeat' is a daemon: {}",
+        writer.is_daemon(),
+        heartbeat.is_daemon()
+    ));
+    // join_non_daemon() on a helper, so that a thread another scene left behind could
+    // not hang the tour: the scene waits for it at most 5 s.
+    let (done, returned) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        thread::join_non_daemon();
+        let _ = done.send(Instant::now());
+    });
+    let returned = returned.recv_timeout(Duration::from_secs(5));
+    let saved = saves.load(Ordering::SeqCst);
+    let beating = heartbeat.is_alive();
+    let beats_then = beats.load(Ordering::SeqCst);
+    match returned {
+        Ok(_) => report.say(format!(
+            "join_non_daemon() returned: the writer had saved {saved} times; the heartbeat, \
+             {} after {beats_then} beats",
+            if beating { "still beating" } else { "gone" }
+        )),
+        Err(_) => report.say("join_non_daemon() did not return within 5 s"),
+    }
+    stop.set();
+    let heartbeat_joined = heartbeat.join().is_ok();
+    let writer_joined = writer.join().is_ok();
+    report.figure("saves", saved);
+    report.figure("beats", beats_then);
+    report.check(
+        "join_non_daemon() returned once the non-daemon writer was done",
+        returned.is_ok() && saved == 3 && writer_joined,
+    );
+    report.check(
+        "it did not wait for the daemon heartbeat, still alive then",
+        returned.is_ok() && beating,
+    );
+    report.check(
+        "the heartbeat stopped when told, and was joined",
+        heartbeat_joined,
+    );
 }
 
 fn thread_states(report: &mut Report) {

@@ -27,7 +27,7 @@ use report::{Document, Machine, WorkloadResult};
 
 Lower is better. Ratios compare threadkit with the best peer measured in the same run.")]
 pub struct BenchArgs {
-    /// A shorter run (fewer, shorter samples): the whole run takes about a minute.
+    /// A shorter run (fewer, shorter samples): the whole run takes seconds (about 10 s on 2 cores).
     #[arg(long)]
     pub quick: bool,
     /// Also write the results as JSON to this file (rows of workload, impl, unit,

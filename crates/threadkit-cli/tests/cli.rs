@@ -145,7 +145,10 @@ fn thread_and_deadlock_scenes_pass_with_their_figures() {
         .find(|s| s["name"] == "daemon-threads")
         .unwrap();
     assert_eq!(daemon["figures"]["saves"], 3);
-    let dining = scenes.iter().find(|s| s["name"] == "dining-philosophers").unwrap();
+    let dining = scenes
+        .iter()
+        .find(|s| s["name"] == "dining-philosophers")
+        .unwrap();
     assert_eq!(dining["figures"]["ate"], 5);
     assert_eq!(dining["figures"]["reports"], 1);
 }

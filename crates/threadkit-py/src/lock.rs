@@ -87,10 +87,8 @@ impl Lock {
 
     /// Reset the lock to the unlocked state (used after `os.fork()`).
     fn _at_fork_reinit(&self) {
-        if self.inner.is_locked() {
-            // Every hold taken from Python is guard-less, so this release succeeds.
-            let _ = self.inner.release();
-        }
+        // In the child of a fork: free, with no waiter of the parent handed the lock.
+        self.inner.reset_after_fork();
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -127,16 +127,11 @@ impl RLock {
     ///
     /// threadkit can reset it when the calling thread holds it (or nobody does); a
     /// hold by another thread cannot be taken away (RuntimeError).
-    fn _at_fork_reinit(&self) -> PyResult<()> {
-        if self.inner.is_owned() {
-            // The saved hold is not restored: the lock stays free.
-            let _released = self.save().map_err(errors::release)?;
-        } else if self.inner.is_locked() {
-            return Err(PyRuntimeError::new_err(
-                "threadkit cannot reinitialize an RLock held by another thread",
-            ));
-        }
-        Ok(())
+    fn _at_fork_reinit(&self) {
+        // In the child of a fork, whoever held the lock: free it, as CPython does.
+        self.owner.store(0, Ordering::Relaxed);
+        self.count.store(0, Ordering::Relaxed);
+        self.inner.reset_after_fork();
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

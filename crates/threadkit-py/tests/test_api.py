@@ -25,6 +25,10 @@ CLASSES = {
     "BoundedSemaphore": lambda: threadkit.BoundedSemaphore(),
     "Event": lambda: threadkit.Event(),
     "Barrier": lambda: threadkit.Barrier(2),
+    "Queue": lambda: threadkit.Queue(),
+    "LifoQueue": lambda: threadkit.LifoQueue(),
+    "PriorityQueue": lambda: threadkit.PriorityQueue(),
+    "SimpleQueue": lambda: threadkit.SimpleQueue(),
 }
 
 
@@ -394,6 +398,48 @@ def test_lock_at_fork_reinit_in_a_forked_child():
         assert pipe.read() == b"ok"
     os.waitpid(pid, 0)
     lock.release()
+    rlock.release()
+
+
+def test_rlock_at_fork_reinit_frees_a_lock_a_vanished_thread_held():
+    # What _at_fork_reinit is for: in the child, the thread that held the lock at fork
+    # does not exist, and CPython resets the lock whoever held it.
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork")
+    rlock = threadkit.RLock()
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        with rlock:
+            held.set()
+            done.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+            pid = os.fork()
+        if pid == 0:  # the child: only this thread exists
+            status = 3  # an exception
+            try:
+                rlock._at_fork_reinit()
+                status = 2  # still held
+                if rlock.acquire(timeout=1):
+                    status = 1  # acquired, but the owner or the count is wrong
+                    if rlock._is_owned() and rlock._recursion_count() == 1:
+                        rlock.release()
+                        status = 0 if repr(rlock).startswith("<unlocked") else 1
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        done.set()
+        holder.join()
+    # The parent's lock was the holder's until it let go.
+    assert rlock.acquire(blocking=False)
     rlock.release()
 
 

@@ -131,6 +131,45 @@ CHILD = textwrap.dedent("""
     def in_cond(c, f):
         c.acquire()
         f()
+    queue = threadkit.Queue()
+    full = threadkit.Queue(1); full.put("old")
+    unfinished = threadkit.Queue(); unfinished.put("task")
+    simple = threadkit.SimpleQueue()
+    release = threadkit.Event()
+    worker = threadkit.Thread(target=release.wait)
+    worker.start()
+    executor = threadkit.ThreadPoolExecutor(1)
+    future = executor.submit(release.wait)
+
+    # After the interrupt, each object still works: no waiter was left behind to
+    # swallow a wake-up, and the interrupted call changed nothing.
+    def hands_over(q):
+        putter = threading.Thread(target=q.put, args=("item",)); putter.start()
+        got = q.get(timeout=5)
+        putter.join()
+        return got == "item" and q.empty()
+    def makes_room():
+        if full.qsize() != 1:
+            return False
+        putter = threading.Thread(target=full.put, args=("new",)); putter.start()
+        got = full.get(timeout=5), full.get(timeout=5)
+        putter.join()
+        return got == ("old", "new")
+    def joins():
+        unfinished.get_nowait()
+        joiner = threading.Thread(target=unfinished.join); joiner.start()
+        unfinished.task_done()
+        joiner.join(5)
+        return not joiner.is_alive() and unfinished.unfinished_tasks == 0
+    def thread_ends():
+        alive = worker.is_alive()
+        release.set()
+        worker.join(5)
+        return alive and not worker.is_alive()
+    def future_ends():
+        pending = not future.done()
+        release.set()
+        return pending and future.result(timeout=5) is True
     ops = {
         "lock": lambda: lock.acquire(),
         "lock-timeout": lambda: lock.acquire(timeout=60),
@@ -142,23 +181,39 @@ CHILD = textwrap.dedent("""
         "condition-wait-for": lambda: in_cond(cond, lambda: cond.wait_for(lambda: False)),
         "condition-foreign-lock": lambda: in_cond(foreign, foreign.wait),
         "barrier": lambda: barrier.wait(),
+        "queue-get": lambda: queue.get(),
+        "queue-put": lambda: full.put("new"),
+        "queue-join": lambda: unfinished.join(),
+        "simple-queue-get": lambda: simple.get(),
+        "thread-join": lambda: worker.join(),
+        "future-result": lambda: future.result(),
+    }
+    checks = {
+        "condition": cond._is_owned,
+        "condition-wait-for": cond._is_owned,
+        "condition-foreign-lock": foreign._is_owned,
+        "barrier": lambda: barrier.broken,
+        "queue-get": lambda: hands_over(queue),
+        "queue-put": makes_room,
+        "queue-join": joins,
+        "simple-queue-get": lambda: hands_over(simple),
+        "thread-join": thread_ends,
+        "future-result": future_ends,
     }
     print("ready", flush=True)
     try:
         ops[op]()
         print("returned")
     except KeyboardInterrupt:
-        state = {
-            "condition": cond._is_owned(),
-            "condition-wait-for": cond._is_owned(),
-            "condition-foreign-lock": foreign._is_owned(),
-            "barrier": barrier.broken,
-        }.get(op, True)
-        print("interrupted", state)
+        print("interrupted", checks.get(op, lambda: True)())
+    finally:
+        release.set()  # the worker and the pool's task end, so the child exits
+        executor.shutdown()
 """)
 
 OPS = ["lock", "lock-timeout", "rlock", "semaphore", "semaphore-timeout", "event", "condition",
-       "condition-wait-for", "condition-foreign-lock", "barrier"]
+       "condition-wait-for", "condition-foreign-lock", "barrier", "queue-get", "queue-put",
+       "queue-join", "simple-queue-get", "thread-join", "future-result"]
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -175,7 +230,8 @@ def test_ctrl_c_interrupts_a_blocked_main_thread(op):
     finally:
         child.kill()
         child.wait()
-    # The condition re-acquired its lock, as CPython's does; the barrier is broken.
+    # The condition re-acquired its lock, as CPython's does; the barrier is broken; the
+    # queues, the thread and the future still work.
     assert out.split() == ["interrupted", "True"], (out, err)
     assert latency < 2.0
 

@@ -219,6 +219,18 @@ impl<T: ?Sized> Lock<T> {
 }
 
 impl Lock<()> {
+    /// Frees the lock whoever holds it: Python's `_at_fork_reinit`, for the child of a
+    /// `fork()`, where the thread that held the lock (and any waiting for it) did not
+    /// come along.
+    ///
+    /// Only for a lock no live thread of this process holds or waits for: a hold
+    /// outstanding when the lock is reset is lost (its release is then an error),
+    /// never unsafe — a `Lock<()>` guards no data.
+    pub fn reset_after_fork(&self) {
+        crate::diagnostics::released(|| self.raw.object());
+        self.raw.reset_after_fork();
+    }
+
     /// Releases the lock, from any thread: Python's `Lock.release()`.
     ///
     /// Only `Lock<()>` has this: a lock protecting data is released by dropping its guard.

@@ -453,6 +453,17 @@ impl RawLock {
         }
     }
 
+    /// Frees the lock whoever holds it and forgets the threads parked on it, waking
+    /// them with nothing handed over: for the child of a `fork()`, where the holder and
+    /// the waiters were threads of the parent (the caller updates diagnostics).
+    pub(crate) fn reset_after_fork(&self) {
+        park::unpark_all_when(self.state.key(), || {
+            self.state
+                .clear(LOCKED | PARKED | DETACHED, Ordering::Release);
+            Some(TOKEN_NORMAL)
+        });
+    }
+
     #[cold]
     fn wake_one(&self) {
         park::unpark_one(self.state.key(), |result| {

@@ -327,6 +327,22 @@ impl<T: ?Sized> RLock<T> {
     }
 }
 
+impl RLock<()> {
+    /// Frees the lock whoever holds it, at any depth: Python's `RLock._at_fork_reinit`,
+    /// for the child of a `fork()`, where the thread that held the lock (and any
+    /// waiting for it) did not come along.
+    ///
+    /// Only for a lock no live thread of this process holds or waits for: a hold
+    /// outstanding when the lock is reset is lost, never unsafe — an `RLock<()>`
+    /// guards no data.
+    pub fn reset_after_fork(&self) {
+        diagnostics::released(|| self.object());
+        self.owner.store(0, Ordering::Relaxed);
+        self.count.store(0, Ordering::Relaxed);
+        self.raw.reset_after_fork();
+    }
+}
+
 impl<T: Default> Default for RLock<T> {
     #[track_caller]
     fn default() -> Self {

@@ -154,3 +154,17 @@ fn mutual_exclusion_counts_every_increment() {
     }
     assert_eq!(*lock.acquire(), 4 * per_thread);
 }
+
+#[test]
+fn reset_after_fork_frees_a_lock_whose_holder_is_gone() {
+    let lock = std::sync::Arc::new(Lock::named("forked", ()));
+    let held = std::sync::Arc::clone(&lock);
+    std::thread::spawn(move || held.acquire().detach())
+        .join()
+        .unwrap();
+    assert!(lock.is_locked());
+    lock.reset_after_fork();
+    assert!(!lock.is_locked());
+    assert!(lock.try_acquire().is_some(), "free again");
+    assert_eq!(lock.release(), Err(threadkit::ReleaseError::NotLocked));
+}

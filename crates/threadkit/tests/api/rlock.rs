@@ -100,3 +100,24 @@ fn holder_is_visible_from_other_threads() {
     assert_eq!(depth, 2);
     assert_ne!(ident, 0);
 }
+
+#[test]
+fn reset_after_fork_frees_a_lock_whose_holder_is_gone() {
+    let lock = std::sync::Arc::new(RLock::named("forked", ()));
+    let held = std::sync::Arc::clone(&lock);
+    // A holder that vanishes with its hold (as the parent's threads do in a fork child).
+    std::thread::spawn(move || {
+        let outer = held.acquire();
+        std::mem::forget(held.acquire());
+        std::mem::forget(outer);
+    })
+    .join()
+    .unwrap();
+    assert!(lock.is_locked() && !lock.is_owned());
+    lock.reset_after_fork();
+    assert!(!lock.is_locked());
+    let guard = lock.try_acquire().expect("free again");
+    assert_eq!(lock.depth(), 1);
+    drop(guard);
+    assert!(!lock.is_locked());
+}

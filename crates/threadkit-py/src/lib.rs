@@ -40,6 +40,8 @@ mod diagnostics;
 mod errors;
 mod event;
 mod executor;
+#[cfg(target_os = "linux")]
+mod ipc;
 mod lock;
 mod queue;
 mod queue_storage;
@@ -96,5 +98,7 @@ fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("Full", py.get_type::<errors::Full>())?;
     module.add("ShutDown", errors::shut_down_class(py))?;
     diagnostics::init(module)?;
+    #[cfg(target_os = "linux")]
+    ipc::init(module)?;
     Ok(())
 }

@@ -8,6 +8,8 @@ from typing import Any, Callable, Generic, Optional, Type, TypeVar
 
 from typing_extensions import disjoint_base, final
 
+from . import ipc as ipc
+
 _T = TypeVar("_T")
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "disable_deadlock_detection",
     "dump_threads",
     "enable_deadlock_detection",
+    "ipc",
     "is_deadlock_detection_enabled",
 ]
 

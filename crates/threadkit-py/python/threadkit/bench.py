@@ -12,6 +12,7 @@ lock event``).
 import argparse
 import concurrent.futures
 import json
+import multiprocessing
 import os
 import platform
 import queue
@@ -29,6 +30,28 @@ Sampler = Callable[[int], int]
 
 def lock_pair(module: Any) -> Sampler:
     lock = module.Lock()
+    acquire, release = lock.acquire, lock.release
+
+    def sample(iters: int) -> int:
+        start = time.perf_counter_ns()
+        for _ in range(iters):
+            acquire()
+            release()
+        return time.perf_counter_ns() - start
+
+    return sample
+
+
+def ipc_lock_pair(module: Any) -> Sampler:
+    """A cross-process lock: ``threadkit.ipc.Lock`` or ``multiprocessing.Lock``."""
+    if module is threadkit:
+        from threadkit import ipc
+
+        name = f"threadkit-bench-{os.getpid()}"
+        lock: Any = ipc.Lock(name, create=True)
+        ipc.Lock.unlink(name)  # the handle keeps working; nothing is left behind
+    else:
+        lock = multiprocessing.Lock()
     acquire, release = lock.acquire, lock.release
 
     def sample(iters: int) -> int:
@@ -239,6 +262,9 @@ WORKLOADS: List[Tuple[str, str, str, Callable[[Any], Sampler], float]] = [
     ("executor/submit-wait", "ns/task",
      "ThreadPoolExecutor(max_workers=4): submit a no-op task per item, then wait for all",
      executor_submit_wait, 0.5),
+    ("ipc/lock-acquire-release", "ns/op",
+     "threadkit.ipc.Lock vs multiprocessing.Lock: acquire() + release() on one thread",
+     ipc_lock_pair, 1.0),
 ]
 
 IMPLEMENTATIONS = [("threadkit", "subject", threadkit), ("threading", "peer", threading)]

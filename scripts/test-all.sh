@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what it needs. This is the README's Test
-# command, and all that .ci/run does. Takes about 10 minutes on 2 cores.
+# command, and all that .ci/run does. Takes about 15 minutes on 2 cores.
 #
 #   format and lints · unit, API, stress and doc tests · CLI tests · the tour ·
 #   loom models · Miri over the unsafe layer · a benchmark smoke run

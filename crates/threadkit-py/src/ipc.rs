@@ -176,10 +176,7 @@ impl Lock {
         name: String,
         allow_foreign_owner: bool,
     ) -> PyResult<Py<PyAny>> {
-        let kwargs = pyo3::types::PyDict::new(cls.py());
-        kwargs.set_item("create", false)?;
-        kwargs.set_item("allow_foreign_owner", allow_foreign_owner)?;
-        Ok(cls.call((name,), Some(&kwargs))?.unbind())
+        reopen(cls, name, allow_foreign_owner)
     }
 
     /// Remove the name `name`, which must hold a lock. Processes that have the lock
@@ -196,10 +193,7 @@ impl Lock {
         text_signature = "($self, /, blocking=True, timeout=-1)"
     )]
     fn acquire(&self, py: Python<'_>, blocking: Arg<'_>, timeout: Arg<'_>) -> PyResult<bool> {
-        if let (Arg::Missing, Arg::Missing) = (&blocking, &timeout) {
-            return self.acquire_for(py, Timeout::Forever);
-        }
-        self.acquire_for(py, timeout::lock_acquire(blocking.get(), timeout.get())?)
+        self.acquire_for(py, timeout::lock_acquire_args(&blocking, &timeout)?)
     }
 
     /// Acquire the lock (blocking), for `with`.
@@ -431,10 +425,7 @@ impl Semaphore {
         name: String,
         allow_foreign_owner: bool,
     ) -> PyResult<Py<PyAny>> {
-        let kwargs = pyo3::types::PyDict::new(cls.py());
-        kwargs.set_item("create", false)?;
-        kwargs.set_item("allow_foreign_owner", allow_foreign_owner)?;
-        Ok(cls.call((name,), Some(&kwargs))?.unbind())
+        reopen(cls, name, allow_foreign_owner)
     }
 
     /// Remove the name `name`, which must hold a semaphore of this class's kind.
@@ -661,10 +652,7 @@ impl Event {
         name: String,
         allow_foreign_owner: bool,
     ) -> PyResult<Py<PyAny>> {
-        let kwargs = pyo3::types::PyDict::new(cls.py());
-        kwargs.set_item("create", false)?;
-        kwargs.set_item("allow_foreign_owner", allow_foreign_owner)?;
-        Ok(cls.call((name,), Some(&kwargs))?.unbind())
+        reopen(cls, name, allow_foreign_owner)
     }
 
     /// Remove the name `name`, which must hold an event. Processes that have it open
@@ -794,4 +782,13 @@ mod errors {
             other => PyRuntimeError::new_err(other.to_string()),
         }
     }
+}
+
+/// `cls(name, create=False, allow_foreign_owner=...)`: how every class unpickles, by
+/// opening its object again by name.
+fn reopen(cls: &Bound<'_, PyType>, name: String, allow_foreign_owner: bool) -> PyResult<Py<PyAny>> {
+    let kwargs = pyo3::types::PyDict::new(cls.py());
+    kwargs.set_item("create", false)?;
+    kwargs.set_item("allow_foreign_owner", allow_foreign_owner)?;
+    Ok(cls.call((name,), Some(&kwargs))?.unbind())
 }

@@ -38,10 +38,7 @@ impl Lock {
         text_signature = "($self, /, blocking=True, timeout=-1)"
     )]
     fn acquire(&self, py: Python<'_>, blocking: Arg<'_>, timeout: Arg<'_>) -> PyResult<bool> {
-        if let (Arg::Missing, Arg::Missing) = (&blocking, &timeout) {
-            return self.acquire_for(py, Timeout::Forever);
-        }
-        self.acquire_for(py, timeout::lock_acquire(blocking.get(), timeout.get())?)
+        self.acquire_for(py, timeout::lock_acquire_args(&blocking, &timeout)?)
     }
 
     /// An obsolete synonym of `acquire()`.

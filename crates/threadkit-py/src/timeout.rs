@@ -238,6 +238,15 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "object".to_owned(), |name| name.to_string())
 }
 
+/// [`lock_acquire`] for the arguments as passed: a call without any (the common
+/// `lock.acquire()`) is `Forever` without looking further.
+pub(crate) fn lock_acquire_args(blocking: &Arg<'_>, timeout: &Arg<'_>) -> PyResult<Timeout> {
+    if let (Arg::Missing, Arg::Missing) = (blocking, timeout) {
+        return Ok(Timeout::Forever);
+    }
+    lock_acquire(blocking.get(), timeout.get())
+}
+
 /// `Lock.acquire(blocking=True, timeout=-1)` / `RLock.acquire`: CPython's C rules, all
 /// checked up front.
 pub(crate) fn lock_acquire(

@@ -1,8 +1,13 @@
 //! What a scene is and what it reports.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Serialize;
+
+/// How long a scene waits for what should take microseconds before calling it a
+/// failure: a safety net, never a way to let a race settle.
+pub const PATIENCE: Duration = Duration::from_secs(5);
 
 /// One classic scenario.
 pub struct Scene {

@@ -7,13 +7,13 @@
 
 use std::panic::Location;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use threadkit::diagnostics::{self, DeadlockError, Policy, ThreadSnapshot, Warning, WarningKind};
 use threadkit::thread::{self, Builder, Thread};
 use threadkit::{Barrier, Event, Lock, LockGuard, Queue, Semaphore};
 
-use crate::tour::scene::{Report, Scene};
+use crate::tour::scene::{PATIENCE, Report, Scene};
 
 pub fn scenes() -> Vec<Scene> {
     vec![
@@ -59,10 +59,6 @@ pub fn scenes() -> Vec<Scene> {
         },
     ]
 }
-
-/// How long a scene waits for what should take microseconds before calling it a
-/// failure: a safety net, never a way to let a race settle.
-const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Diagnostics switched on for one scene, with the warnings they gave. Dropping it
 /// (on every path, failures included) puts the switch and the policy back as they were

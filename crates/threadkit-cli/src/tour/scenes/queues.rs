@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use threadkit::{Lock, PriorityQueue, Queue};
+use threadkit::{Barrier, Event, Lock, PriorityQueue, Queue};
 
-use crate::tour::scene::{Report, Scene};
+use crate::tour::scene::{PATIENCE, Report, Scene};
 
 pub fn scenes() -> Vec<Scene> {
     vec![
@@ -46,15 +46,23 @@ fn workers(report: &mut Report) {
     let jobs = Arc::new(Queue::named("jobs", 0));
     let done = Arc::new(AtomicUsize::new(0));
     let per_worker = Arc::new(Lock::new(vec![0usize; 3]));
+    // Each worker holds its first job until all three have one, so that a worker the
+    // scheduler starts late still takes part (50 jobs leave plenty for everyone).
+    let everyone_started = Arc::new(Barrier::new(3).expect("3 parties"));
     let workers: Vec<_> = (0..3)
         .map(|id| {
-            let (jobs, done, per_worker) = (
+            let (jobs, done, per_worker, everyone_started) = (
                 Arc::clone(&jobs),
                 Arc::clone(&done),
                 Arc::clone(&per_worker),
+                Arc::clone(&everyone_started),
             );
             std::thread::spawn(move || {
-                for job in jobs.iter() {
+                for (n, job) in jobs.iter().enumerate() {
+                    if n == 0 {
+                        // A broken barrier (a worker stuck for 5 s) shows in the verdict.
+                        let _ = everyone_started.wait_timeout(PATIENCE);
+                    }
                     std::thread::sleep(Duration::from_micros(200 + 37 * (job % 7)));
                     done.fetch_add(1, Ordering::SeqCst);
                     per_worker.acquire()[id] += 1;
@@ -92,12 +100,21 @@ fn workers(report: &mut Report) {
 fn back_pressure(report: &mut Report) {
     let queue = Arc::new(Queue::named("bounded", 5));
     let largest = Arc::new(AtomicUsize::new(0));
+    // The consumer starts once the queue has filled, so the producer meets a full
+    // queue at least once whatever the scheduler does; after that, the consumer's
+    // 2 ms per item keeps it full.
+    let filled = Arc::new(Event::new());
     let consumer = {
-        let (queue, largest) = (Arc::clone(&queue), Arc::clone(&largest));
+        let (queue, largest, filled) = (
+            Arc::clone(&queue),
+            Arc::clone(&largest),
+            Arc::clone(&filled),
+        );
         std::thread::spawn(move || {
+            filled.wait();
             let mut received = 0;
             for _ in queue.iter() {
-                largest.fetch_max(queue.qsize() + 1, Ordering::SeqCst);
+                largest.fetch_max(queue.qsize(), Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(2));
                 received += 1;
             }
@@ -109,8 +126,10 @@ fn back_pressure(report: &mut Report) {
     for item in 0..40 {
         if queue.is_full() {
             blocked += 1;
+            filled.set();
         }
         queue.put(item).expect("queue open");
+        largest.fetch_max(queue.qsize(), Ordering::SeqCst);
     }
     let producing = started.elapsed();
     queue.shutdown(false);

@@ -46,7 +46,6 @@
 
 mod error;
 mod future;
-pub(crate) mod injector;
 mod map;
 mod pool;
 pub(crate) mod task;

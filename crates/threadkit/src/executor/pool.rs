@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use super::error::{BuildError, SubmitError, TaskError};
 use super::future::Future;
-use super::injector::Injector;
 use super::map::Map;
 use super::task::{Job, Task};
 use crate::diagnostics::{self, Blocking, Object, PrimitiveKind};
@@ -15,6 +14,7 @@ use crate::internal_lock::InternalLock;
 use crate::origin::Origin;
 use crate::park::{self, Spin, TOKEN_NORMAL};
 use crate::primitive::{AtomicUsize, Ordering};
+use crate::queue::segments::Segments;
 use crate::thread::{self, Builder, PanicSource, Panicked, Thread};
 
 /// A pool of worker threads that run submitted closures and hand back [`Future`]s:
@@ -124,7 +124,7 @@ impl ExecutorBuilder {
         let origin = Origin::site(Location::caller());
         Ok(ThreadPoolExecutor {
             pool: Arc::new(Pool {
-                queue: Injector::new(),
+                queue: Segments::new(),
                 closed: AtomicUsize::new(OPEN),
                 idle: InternalLock::new(Vec::new(), PrimitiveKind::ThreadPoolExecutor, origin),
                 workers_state: AtomicUsize::new(0),
@@ -200,7 +200,7 @@ struct Idle {
 /// What a pool's handle and its workers share.
 pub(crate) struct Pool {
     /// The jobs, oldest first; closed when the pool is.
-    queue: Injector<Arc<dyn Job>>,
+    queue: Segments<Arc<dyn Job>>,
     /// OPEN, SHUTDOWN or BROKEN: why the queue was closed (set before closing it).
     closed: AtomicUsize,
     /// Idle workers, the most recently idle last.

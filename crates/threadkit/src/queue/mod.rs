@@ -23,7 +23,7 @@ mod lifo;
 mod locked_core;
 mod priority;
 mod ring;
-mod segments;
+pub(crate) mod segments;
 mod simple;
 mod storage;
 

@@ -1,13 +1,17 @@
-//! The storage of an unbounded FIFO queue: a lock-free linked list of fixed-size
-//! blocks (the algorithm of crossbeam's unbounded channel).
+//! A lock-free MPMC FIFO list of fixed-size blocks (the algorithm of crossbeam's
+//! unbounded channel): the storage of an unbounded queue, and the pool's job queue,
+//! which closes it.
 //!
 //! ```text
-//! index (head or tail):  position << SHIFT | MARK_BIT
+//! index (head or tail):  position << SHIFT | flag
 //!   position % LAP        the slot's offset in its block; offset BLOCK_CAP (the last
 //!                         index of each lap) is never a slot: a tail there means "the
 //!                         next block is being installed"
 //!   MARK_BIT (head only)  head and tail are in different blocks, so the queue is not
 //!                         empty and consumers need not read the tail
+//!   CLOSED (tail only)    no more pushes: set by `close`, kept by every later tail
+//!                         update, so a push either claims its slot before the close
+//!                         or sees the flag
 //! slot state bits:        WRITE (value written) | READ (value taken) | DESTROY (the
 //!                         block's destroyer found this slot still being read: its
 //!                         reader finishes the destruction)
@@ -21,6 +25,9 @@
 //! An optional `limit` bounds the length exactly: a producer compares the tail with a
 //! cached copy of the head (never ahead of the real head) before claiming a slot, and
 //! refreshes the copy only when it says the queue is full.
+//!
+//! Closing is exact too: it sets a flag in the tail index, which every claim
+//! compare-exchanges, so no value lands after `close` returns.
 
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -42,7 +49,10 @@ const LAP: usize = 4;
 /// Slots per block.
 const BLOCK_CAP: usize = LAP - 1;
 const SHIFT: usize = 1;
+/// Head flag: the head's block has a successor.
 const MARK_BIT: usize = 1;
+/// Tail flag: the list is closed.
+const CLOSED: usize = 1;
 
 struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
@@ -115,7 +125,7 @@ struct Position<T> {
     block: AtomicPtr<Block<T>>,
 }
 
-/// An unbounded (or limited) lock-free MPMC FIFO list.
+/// An unbounded (or limited) lock-free MPMC FIFO list that can be closed.
 pub(crate) struct Segments<T> {
     head: CachePadded<Position<T>>,
     tail: CachePadded<Position<T>>,
@@ -158,13 +168,16 @@ impl<T> Segments<T> {
         self.limit.load(Ordering::Relaxed)
     }
 
-    /// Appends `value`, or hands it back if the list is at its limit.
+    /// Appends `value`, or hands it back if the list is at its limit or closed.
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
         let mut next_block: Option<Box<Block<T>>> = None;
         loop {
+            if tail & CLOSED != 0 {
+                return Err(value);
+            }
             let offset = (tail >> SHIFT) % LAP;
             if offset == BLOCK_CAP {
                 // Another producer is installing the next block.
@@ -211,9 +224,10 @@ impl<T> Segments<T> {
                     if offset + 1 == BLOCK_CAP {
                         // We claimed the last slot: install the next block.
                         let next = Box::into_raw(next_block.take().unwrap_or_else(Block::new));
-                        let next_index = new_tail.wrapping_add(1 << SHIFT);
                         self.tail.block.store(next, Ordering::Release);
-                        self.tail.index.store(next_index, Ordering::Release);
+                        // Skip the block-end index; an add keeps CLOSED if it was set
+                        // meanwhile (nobody else moves the tail while it is there).
+                        self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
                         // SAFETY: `block` stays live until its last slot is read, which
                         // cannot happen before we write it below.
                         unsafe { (*block).next.store(next, Ordering::Release) };
@@ -334,15 +348,38 @@ impl<T> Segments<T> {
         }
     }
 
+    /// Whether the list looked empty (SeqCst: pairs with a producer's tail update).
+    ///
+    /// Reads the tail only when the head block has no successor: a consumer well
+    /// behind the producers then leaves their cache line alone.
+    pub(crate) fn is_empty(&self) -> bool {
+        let head = self.head.index.load(Ordering::SeqCst);
+        if head & MARK_BIT != 0 {
+            return false;
+        }
+        let tail = self.tail.index.load(Ordering::SeqCst);
+        head >> SHIFT == tail >> SHIFT
+    }
+
     /// How many values were ever pushed (the tail's position).
     pub(crate) fn pushed(&self) -> u64 {
         position(self.tail.index.load(Ordering::SeqCst))
+    }
+
+    /// Closes the list: later pushes fail. Returns whether this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        self.tail.index.fetch_or(CLOSED, Ordering::SeqCst) & CLOSED == 0
+    }
+
+    /// Whether the list is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail.index.load(Ordering::SeqCst) & CLOSED != 0
     }
 }
 
 /// The number of values pushed before `index` (block-end indices hold no value).
 fn position(index: usize) -> u64 {
-    let mut at = (index & !MARK_BIT) >> SHIFT;
+    let mut at = index >> SHIFT;
     // A tail on a block end is a block being installed: count it as the next block.
     if at % LAP == BLOCK_CAP {
         at += 1;
@@ -359,7 +396,7 @@ impl<T> Drop for Segments<T> {
     fn drop(&mut self) {
         // Exclusive access: walk from head to tail, dropping values and blocks.
         let mut head = self.head.index.load(Ordering::Relaxed) & !MARK_BIT;
-        let tail = self.tail.index.load(Ordering::Relaxed) & !MARK_BIT;
+        let tail = self.tail.index.load(Ordering::Relaxed) & !CLOSED;
         let mut block = self.head.block.load(Ordering::Relaxed);
         while head != tail {
             let offset = (head >> SHIFT) % LAP;
@@ -381,5 +418,77 @@ impl<T> Drop for Segments<T> {
             // SAFETY: the last block, no longer referenced.
             drop(unsafe { Box::from_raw(block) });
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_across_blocks_and_close_exactly() {
+        let queue = Segments::new();
+        for i in 0..100 {
+            queue.push(i).unwrap();
+        }
+        assert!(!queue.is_empty());
+        for i in 0..50 {
+            assert_eq!(queue.pop(), Some(i));
+        }
+        assert!(queue.close());
+        assert!(!queue.close());
+        assert!(queue.is_closed());
+        assert_eq!(queue.push(7), Err(7));
+        for i in 50..100 {
+            assert_eq!(queue.pop(), Some(i));
+        }
+        assert_eq!(queue.pop(), None);
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn drop_frees_what_is_left() {
+        let queue = Segments::new();
+        let counted = std::sync::Arc::new(());
+        for _ in 0..70 {
+            queue.push(std::sync::Arc::clone(&counted)).unwrap();
+        }
+        drop(queue.pop());
+        drop(queue);
+        assert_eq!(std::sync::Arc::strong_count(&counted), 1);
+    }
+
+    #[test]
+    fn many_producers_and_consumers_lose_nothing() {
+        let per = if cfg!(miri) { 100 } else { 20_000 };
+        let queue = Segments::new();
+        let total = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for p in 0..2 {
+                let queue = &queue;
+                scope.spawn(move || {
+                    for i in 0..per {
+                        queue.push(p * per + i + 1).unwrap();
+                    }
+                });
+            }
+            for _ in 0..2 {
+                let (queue, total) = (&queue, &total);
+                scope.spawn(move || {
+                    let mut taken = 0;
+                    while taken < per {
+                        if let Some(value) = queue.pop() {
+                            total.fetch_add(value, std::sync::atomic::Ordering::Relaxed);
+                            taken += 1;
+                        } else {
+                            std::thread::yield_now();
+                        }
+                    }
+                });
+            }
+        });
+        let n = 2 * per;
+        assert_eq!(total.into_inner(), n * (n + 1) / 2);
+        assert!(queue.is_empty());
     }
 }

@@ -1,16 +1,17 @@
-//! The pool's lock-free job queue: pushes and pops racing across a block boundary
-//! (blocks hold two values under loom), and closing racing a push.
+//! The lock-free block list under unbounded queues and the pool's job queue: pushes
+//! and pops racing across a block boundary (blocks hold three values under loom), and
+//! closing racing a push.
 
 use loom::sync::Arc;
 use loom::thread;
 
-use crate::executor::injector::Injector;
+use crate::queue::segments::Segments;
 
 /// Two producers and a consumer: every value comes out once, each producer's in order.
 #[test]
 fn no_value_lost_or_duplicated() {
     loom::model(|| {
-        let queue = Arc::new(Injector::new());
+        let queue = Arc::new(Segments::new());
         let producers: Vec<_> = (0..2)
             .map(|p| {
                 let queue = Arc::clone(&queue);
@@ -44,8 +45,8 @@ fn no_value_lost_or_duplicated() {
 #[test]
 fn consumers_share_without_loss() {
     loom::model(|| {
-        let queue = Arc::new(Injector::new());
-        for value in 0..3 {
+        let queue = Arc::new(Segments::new());
+        for value in 0..4 {
             queue.push(value).unwrap();
         }
         let other = {
@@ -64,7 +65,7 @@ fn consumers_share_without_loss() {
         }
         mine.extend(other.join().unwrap());
         mine.sort_unstable();
-        assert_eq!(mine, [0, 1, 2]);
+        assert_eq!(mine, [0, 1, 2, 3]);
     });
 }
 
@@ -72,7 +73,7 @@ fn consumers_share_without_loss() {
 #[test]
 fn close_races_push() {
     loom::model(|| {
-        let queue = Arc::new(Injector::new());
+        let queue = Arc::new(Segments::new());
         let pusher = {
             let queue = Arc::clone(&queue);
             thread::spawn(move || queue.push(5).is_ok())

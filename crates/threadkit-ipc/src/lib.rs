@@ -108,7 +108,7 @@ pub use error::{AcquireError, Kind, NameError, OpenError, ReleaseError};
 #[cfg(target_os = "linux")]
 pub use event::Event;
 #[cfg(target_os = "linux")]
-pub use lock::{Lock, LockGuard, Shareable};
+pub use lock::{Detached, Lock, LockGuard, Shareable};
 #[cfg(target_os = "linux")]
 pub use name::{MAX_NAME_LEN, unlink};
 #[cfg(target_os = "linux")]

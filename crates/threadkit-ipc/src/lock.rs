@@ -309,8 +309,55 @@ impl<T: Shareable> Lock<T> {
 }
 
 impl Lock<()> {
+    /// Acquires the lock without a guard, for Python-style code that releases it later
+    /// with [`release`](Self::release), from this thread: what `acquire()?.detach()`
+    /// does, with one compare-exchange on the fast path. If the thread ends without
+    /// releasing it, the next acquirer is told the owner died.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Self::acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let name = format!("doc-detached-{}", std::process::id());
+    /// let lock = threadkit_ipc::Lock::create(&name, ())?;
+    /// let held = lock.acquire_detached()?;
+    /// assert!(!held.owner_died());
+    /// assert!(lock.try_acquire_detached().is_err()); // this thread holds it already
+    /// lock.release()?;
+    /// threadkit_ipc::Lock::<()>::unlink(&name)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn acquire_detached(&self) -> Result<Detached, AcquireError> {
+        self.handle.lock_detached(None).map(Detached::new)
+    }
+
+    /// Acquires the lock without a guard if it is free right now (or its holder died).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_acquire`](Self::try_acquire).
+    #[inline]
+    pub fn try_acquire_detached(&self) -> Result<Detached, AcquireError> {
+        self.handle.try_lock_detached().map(Detached::new)
+    }
+
+    /// Acquires the lock without a guard, waiting until `deadline` at the latest.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_deadline`](Self::acquire_deadline).
+    #[inline]
+    pub fn acquire_detached_deadline(&self, deadline: Instant) -> Result<Detached, AcquireError> {
+        self.handle.lock_detached(Some(deadline)).map(Detached::new)
+    }
+
     /// Releases the lock held by this thread without a guard (after
-    /// [`LockGuard::detach`]): Python's `Lock.release()`.
+    /// [`acquire_detached`](Self::acquire_detached) or [`LockGuard::detach`]):
+    /// Python's `Lock.release()`.
     ///
     /// Only `Lock<()>` has this: a lock protecting data is released by dropping its
     /// guard.
@@ -349,6 +396,26 @@ impl<T: Shareable> fmt::Debug for Lock<T> {
             .field("name", &self.name())
             .field("locked", &self.is_locked())
             .finish()
+    }
+}
+
+/// A hold of a [`Lock`] taken without a guard ([`Lock::acquire_detached`]); it lasts
+/// until [`Lock::release`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "says whether the previous holder died holding the lock"]
+pub struct Detached {
+    owner_died: bool,
+}
+
+impl Detached {
+    fn new(owner_died: bool) -> Self {
+        Self { owner_died }
+    }
+
+    /// Whether the previous holder died holding the lock (as
+    /// [`LockGuard::owner_died`]).
+    pub fn owner_died(&self) -> bool {
+        self.owner_died
     }
 }
 

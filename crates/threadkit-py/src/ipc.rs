@@ -252,8 +252,8 @@ impl Lock {
 impl Lock {
     /// Acquires within `timeout`: the fast path with the GIL held, then the wait.
     fn acquire_for(&self, py: Python<'_>, timeout: Timeout) -> PyResult<bool> {
-        let died = match self.inner.try_acquire() {
-            Ok(guard) => detach(guard),
+        let died = match self.inner.try_acquire_detached() {
+            Ok(held) => held.owner_died(),
             Err(AcquireError::WouldBlock) if timeout == Timeout::Now => return Ok(false),
             Err(AcquireError::Deadlock) if timeout == Timeout::Now => return Ok(false),
             Err(AcquireError::WouldBlock) => {
@@ -261,11 +261,11 @@ impl Lock {
                 let lock = &self.inner;
                 let waited = blocking::wait(py, deadline, |until| {
                     let acquired = match until {
-                        None => lock.acquire(),
-                        Some(until) => lock.acquire_deadline(until),
+                        None => lock.acquire_detached(),
+                        Some(until) => lock.acquire_detached_deadline(until),
                     };
                     match acquired {
-                        Ok(guard) => Some(Ok(detach(guard))),
+                        Ok(held) => Some(Ok(held.owner_died())),
                         Err(AcquireError::Timeout) => None,
                         Err(error) => Some(Err(error)),
                     }
@@ -295,14 +295,6 @@ impl Lock {
         }
         Ok(true)
     }
-}
-
-/// Keeps the lock held without a guard (Python releases by hand); returns whether the
-/// previous holder died.
-fn detach(guard: threadkit_ipc::LockGuard<'_, ()>) -> bool {
-    let died = guard.owner_died();
-    guard.detach();
-    died
 }
 
 /// A counting semaphore shared by name between processes: `threading.Semaphore` (and

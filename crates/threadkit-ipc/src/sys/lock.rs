@@ -203,9 +203,75 @@ impl<T: bytemuck::AnyBitPattern + Send> LockHandle<T> {
         Ok(self.guard(me, owner_died))
     }
 
+    /// Takes a guard-less hold (Python style), blocking until `deadline` (`None`: no
+    /// limit): one compare-exchange on the fast path. Returns whether the previous
+    /// owner died.
+    #[inline]
+    pub(crate) fn lock_detached(&self, deadline: Option<Instant>) -> Result<bool, AcquireError> {
+        if self.priority_inheritance {
+            let guard = self.pi_lock(deadline)?;
+            let owner_died = guard.owner_died();
+            guard.detach();
+            return Ok(owner_died);
+        }
+        let me = self.me()?;
+        match self
+            .word()
+            .compare_exchange(0, me | DETACHED, Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(false),
+            Err(_) => {
+                let owner_died = self.lock_slow(me, deadline)?;
+                self.detach(me);
+                Ok(owner_died)
+            }
+        }
+    }
+
+    /// Takes a guard-less hold if the lock is free right now (or its holder died).
+    #[inline]
+    pub(crate) fn try_lock_detached(&self) -> Result<bool, AcquireError> {
+        if self.priority_inheritance {
+            let guard = self.pi_try_lock()?;
+            let owner_died = guard.owner_died();
+            guard.detach();
+            return Ok(owner_died);
+        }
+        let me = self.me()?;
+        match self
+            .word()
+            .compare_exchange(0, me | DETACHED, Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(false),
+            Err(word) => {
+                let owner_died = self.try_lock_slow(me, word)?;
+                self.detach(me);
+                Ok(owner_died)
+            }
+        }
+    }
+
     /// Releases a guard-less hold of the calling thread (taken through any handle of
     /// this lock).
+    #[inline]
     pub(crate) fn release_detached(&self) -> Result<(), ReleaseError> {
+        // The fast path: held by this thread through this handle, nobody parked.
+        if !self.priority_inheritance
+            && let Some(me) = registry::cached(self.id)
+            && self
+                .word()
+                .compare_exchange(me | DETACHED, 0, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Ok(());
+        }
+        self.release_detached_slow()
+    }
+
+    /// `release_detached` when the fast path did not apply: checks who holds the lock
+    /// and how, and wakes a waiter.
+    #[cold]
+    fn release_detached_slow(&self) -> Result<(), ReleaseError> {
         if self.priority_inheritance {
             self.body().pi.release_detached()?;
             // The detached hold no longer keeps a mapping in use. (Taken through

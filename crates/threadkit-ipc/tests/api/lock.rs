@@ -565,3 +565,153 @@ fn a_hold_taken_through_one_handle_is_released_through_another() {
     drop(guard);
     assert_eq!(second.release(), Err(ReleaseError::NotLocked));
 }
+
+#[test]
+fn a_detached_acquisition_is_a_python_style_hold() {
+    let name = TestName::new("detached");
+    let lock = Arc::new(Lock::create(&name, ()).unwrap());
+
+    assert!(!lock.acquire_detached().unwrap().owner_died());
+    assert!(lock.is_locked());
+    assert_eq!(lock.acquire_detached().unwrap_err(), AcquireError::Deadlock);
+    assert_eq!(
+        lock.try_acquire_detached().unwrap_err(),
+        AcquireError::Deadlock
+    );
+    assert_eq!(lock.acquire().unwrap_err(), AcquireError::Deadlock);
+    let (tried, timed, released) = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            let tried = lock.try_acquire_detached().map(|held| held.owner_died());
+            let deadline = Instant::now() + Duration::from_millis(10);
+            let timed = lock
+                .acquire_detached_deadline(deadline)
+                .map(|held| held.owner_died());
+            (tried, timed, lock.release())
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(tried, Err(AcquireError::WouldBlock));
+    assert_eq!(timed, Err(AcquireError::Timeout));
+    assert_eq!(released, Err(ReleaseError::NotOwner));
+    lock.release().unwrap();
+    assert!(!lock.is_locked());
+    assert_eq!(lock.release(), Err(ReleaseError::NotLocked));
+
+    // A guard's hold is not released by `release`, a detached one is.
+    let guard = lock.acquire().unwrap();
+    assert_eq!(
+        lock.try_acquire_detached().unwrap_err(),
+        AcquireError::Deadlock
+    );
+    assert_eq!(lock.release(), Err(ReleaseError::HeldByGuard));
+    drop(guard);
+
+    // A thread that ends holding it detached is an owner death.
+    {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || lock.acquire_detached().map(|held| held.owner_died()))
+            .join()
+            .unwrap()
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    assert!(
+        lock.acquire_detached_deadline(deadline)
+            .unwrap()
+            .owner_died()
+    );
+    lock.release().unwrap();
+    assert!(!lock.try_acquire_detached().unwrap().owner_died());
+    lock.release().unwrap();
+}
+
+#[test]
+fn a_detached_release_wakes_a_parked_waiter() {
+    let name = TestName::new("detached-wake");
+    let lock = Arc::new(Lock::create(&name, ()).unwrap());
+    assert!(!lock.acquire_detached().unwrap().owner_died());
+    testing::disable_lock_recheck(&lock);
+    let (tid, waiter_tid) = channel();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let waiter = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            tid.send(current_tid()).unwrap();
+            let held = lock.acquire_detached_deadline(deadline);
+            let at = Instant::now();
+            let released = lock.release();
+            (held.map(|held| held.owner_died()), released, at)
+        })
+    };
+    wait_until_asleep(std::process::id(), waiter_tid.recv().unwrap());
+    lock.release().unwrap();
+    let (held, released, at) = waiter.join().unwrap();
+    assert_eq!(held, Ok(false));
+    assert_eq!(released, Ok(()));
+    assert!(at < deadline, "not woken: it waited until its deadline");
+    assert!(!lock.is_locked());
+}
+
+#[test]
+fn detached_holds_exclude_each_other_across_threads() {
+    const PER_THREAD: u64 = 20_000;
+    let name = TestName::new("detached-count");
+    let lock = Arc::new(Lock::create(&name, ()).unwrap());
+    // A read and a separate write: only mutual exclusion keeps every increment.
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (lock, counter) = (Arc::clone(&lock), Arc::clone(&counter));
+            std::thread::spawn(move || {
+                for _ in 0..PER_THREAD {
+                    assert!(!lock.acquire_detached().unwrap().owner_died());
+                    let value = counter.load(std::sync::atomic::Ordering::Relaxed);
+                    std::hint::black_box(());
+                    counter.store(value + 1, std::sync::atomic::Ordering::Relaxed);
+                    lock.release().unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert_eq!(
+        counter.load(std::sync::atomic::Ordering::Relaxed),
+        4 * PER_THREAD
+    );
+}
+
+#[test]
+fn a_priority_inheritance_lock_takes_detached_holds_too() {
+    let name = TestName::new("pi-detached");
+    let options = Options::new().priority_inheritance(true);
+    let lock = Arc::new(Lock::create_with(&name, (), options).unwrap());
+    assert!(!lock.acquire_detached().unwrap().owner_died());
+    assert_eq!(
+        lock.try_acquire_detached().unwrap_err(),
+        AcquireError::Deadlock
+    );
+    let tried = {
+        let lock = Arc::clone(&lock);
+        std::thread::spawn(move || (lock.try_acquire_detached().map(|_| ()), lock.release()))
+            .join()
+            .unwrap()
+    };
+    assert_eq!(
+        tried,
+        (Err(AcquireError::WouldBlock), Err(ReleaseError::NotOwner))
+    );
+    lock.release().unwrap();
+    assert_eq!(lock.release(), Err(ReleaseError::NotLocked));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    assert!(
+        !lock
+            .acquire_detached_deadline(deadline)
+            .unwrap()
+            .owner_died()
+    );
+    lock.release().unwrap();
+}

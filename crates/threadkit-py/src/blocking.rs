@@ -123,6 +123,9 @@ pub(crate) fn wait<T: Send>(
     if !is_main_thread() {
         return Ok(py.detach(|| attempt(deadline)));
     }
+    // Slices of a wait without a timeout are that one wait, for the stall watchdog and
+    // thread dumps.
+    let _one_wait = deadline.is_none().then(threadkit::diagnostics::sliced_wait);
     loop {
         let slice_end = Instant::now().checked_add(slice());
         let (until, last) = match (deadline, slice_end) {

@@ -7,6 +7,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use threadkit::diagnostics::{self, ThreadDump};
 
+use crate::timeout;
+
 pyo3::create_exception!(
     threadkit,
     DeadlockError,
@@ -63,6 +65,14 @@ pub fn disable_deadlock_detection() {
 #[pyfunction]
 pub fn is_deadlock_detection_enabled() -> bool {
     diagnostics::is_enabled()
+}
+
+/// How long every thread must have been waiting, with no timeout, before the stall
+/// watchdog (running while detection is on) reports a stall on stderr: default 1 s.
+#[pyfunction]
+pub fn set_stall_threshold(seconds: f64) -> PyResult<()> {
+    diagnostics::set_stall_threshold(timeout::positive_seconds(seconds, "the stall threshold")?);
+    Ok(())
 }
 
 /// A report of every thread threadkit knows: its state, the locks it holds (and
@@ -140,6 +150,7 @@ pub(crate) fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(disable_deadlock_detection, module)?)?;
     module.add_function(wrap_pyfunction!(is_deadlock_detection_enabled, module)?)?;
     module.add_function(wrap_pyfunction!(dump_threads, module)?)?;
+    module.add_function(wrap_pyfunction!(set_stall_threshold, module)?)?;
     if std::env::var_os("THREADKIT_DEADLOCK").is_some_and(|value| value == "1") {
         diagnostics::enable();
     }

@@ -112,6 +112,20 @@ fn float_overflow() -> PyErr {
     )
 }
 
+/// A duration given in seconds that must be positive (a setting, not a wait):
+/// ValueError for zero, negative or NaN, OverflowError above `TIMEOUT_MAX`.
+pub(crate) fn positive_seconds(seconds: f64, what: &str) -> PyResult<Duration> {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be a positive number of seconds, not {seconds}"
+        )));
+    }
+    if seconds > timeout_max() {
+        return Err(float_overflow());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 /// `threading.TIMEOUT_MAX`.
 pub(crate) fn timeout_max() -> f64 {
     TIMEOUT_MAX.get().copied().unwrap_or(TIME_T_LIMIT.floor())

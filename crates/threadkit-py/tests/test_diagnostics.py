@@ -188,3 +188,72 @@ def test_off_by_default_a_timed_acquire_just_times_out():
     lock.acquire()
     assert lock.acquire(timeout=0.01) is False
     lock.release()
+
+
+def test_a_stall_with_the_main_thread_in_it_is_reported_once():
+    # The main thread waits with no timeout, which the binding does in short slices
+    # (to run Ctrl-C handlers); the watchdog must see one long wait, not many short
+    # timed ones. A thread threadkit does not know (blocked on stdin) ends the stall
+    # once the parent has read the report.
+    program = textwrap.dedent(
+        """
+        import sys
+        import threading
+        import threadkit
+
+        threadkit.set_stall_threshold(0.2)
+        never, also_never = threadkit.Event(), threadkit.Event()
+        worker = threadkit.Thread(target=also_never.wait, name="stuck worker")
+        worker.start()
+
+        def release_on_request():
+            sys.stdin.readline()
+            never.set()
+            also_never.set()
+
+        threading.Thread(target=release_on_request, daemon=True).start()
+        never.wait()
+        worker.join()
+        print("done", flush=True)
+        """
+    )
+    environment = dict(os.environ, THREADKIT_DEADLOCK="1")
+    child = subprocess.Popen(
+        [sys.executable, "-c", program],
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Were no stall reported, the child would wait forever: a safety net ends it.
+    safety_net = threading.Timer(60, child.kill)
+    safety_net.start()
+    try:
+        report = []
+        for line in child.stderr:
+            report.append(line)
+            if "MainThread" in line and any("stall:" in seen for seen in report):
+                break
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        out, err = child.communicate(timeout=60)
+    finally:
+        safety_net.cancel()
+        child.kill()
+    text = "".join(report) + err
+    assert child.returncode == 0, text
+    assert out.split() == ["done"]
+    assert text.count("stall:") == 1, text
+    assert "stuck worker" in text, text
+
+
+def test_the_stall_threshold_must_be_a_positive_number():
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError):
+            threadkit.set_stall_threshold(bad)
+    with pytest.raises(OverflowError):
+        threadkit.set_stall_threshold(1e300)
+    with pytest.raises(TypeError):
+        threadkit.set_stall_threshold("1")
+    threadkit.set_stall_threshold(1.0)

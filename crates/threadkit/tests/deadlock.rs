@@ -456,6 +456,57 @@ fn the_watchdog_reports_a_stall_once() {
 }
 
 #[test]
+fn a_wait_taken_in_slices_is_one_wait_for_the_watchdog() {
+    let session = Session::start();
+    diagnostics::set_stall_threshold(Duration::from_millis(100));
+    let never = Arc::new(Event::named("never set"));
+    let noticed = Arc::new(Event::named("stall noticed"));
+    let stalls = Arc::new(AtomicUsize::new(0));
+    {
+        let (noticed, stalls) = (Arc::clone(&noticed), Arc::clone(&stalls));
+        diagnostics::set_warning_callback(Some(move |warning: &Warning| {
+            if warning.kind == WarningKind::Stall {
+                stalls.fetch_add(1, Ordering::SeqCst);
+                noticed.set();
+            }
+        }));
+    }
+    let waiter_event = Arc::clone(&never);
+    // Waits without a timeout, in 5 ms slices (as the Python binding's main thread
+    // does, to look for Ctrl-C): each slice alone is a short timed wait.
+    let waiter = Builder::new()
+        .name("sliced waiter")
+        .daemon(false)
+        .spawn(move || {
+            let _one_wait = diagnostics::sliced_wait();
+            while !waiter_event.wait_deadline(Instant::now() + Duration::from_millis(5)) {}
+        })
+        .expect("spawn");
+    // This thread waits in slices too (and gives up after 10 s, were nothing reported).
+    let reported = {
+        let _one_wait = diagnostics::sliced_wait();
+        let give_up = Instant::now() + Duration::from_secs(10);
+        loop {
+            if noticed.wait_deadline(Instant::now() + Duration::from_millis(5)) {
+                break true;
+            }
+            if Instant::now() >= give_up {
+                break false;
+            }
+        }
+    };
+    let first = stalls.load(Ordering::SeqCst);
+    never.set();
+    waiter.join().unwrap();
+    assert!(
+        reported,
+        "no stall reported: the slices were taken for timed waits"
+    );
+    assert_eq!(first, 1);
+    drop(session);
+}
+
+#[test]
 fn the_watchdog_is_quiet_while_threads_make_progress() {
     let session = Session::start();
     diagnostics::set_stall_threshold(Duration::from_millis(200));

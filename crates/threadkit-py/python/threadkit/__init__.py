@@ -75,6 +75,7 @@ from ._threadkit import (
     dump_threads,
     enable_deadlock_detection,
     is_deadlock_detection_enabled,
+    set_stall_threshold,
 )
 from ._threads import Thread, Timer
 from ._executor import Future, ThreadPoolExecutor
@@ -116,6 +117,7 @@ __all__ = [
     "is_deadlock_detection_enabled",
     "local",
     "main_thread",
+    "set_stall_threshold",
     "setprofile",
     "settrace",
     "stack_size",

@@ -246,14 +246,22 @@ fn block_cold(object: Object, blocking: Blocking, timed: bool) -> Option<Option<
     let backtrace = CAPTURE_BACKTRACES
         .load(Ordering::Relaxed)
         .then(|| Arc::from(std::backtrace::Backtrace::force_capture().to_string()));
-    let entry = WaitEntry {
-        object,
-        blocking,
-        timed,
-        since: clock::coarse_now(),
-        backtrace,
-    };
-    record::with_current(|record| record.diag().waiting.replace(entry))
+    record::with_current(|record| {
+        let mut diag = record.diag();
+        // A slice of a longer wait without a timeout is that wait.
+        let (timed, since) = match super::sliced::start(&diag) {
+            Some(since) => (false, since),
+            None => (timed, clock::coarse_now()),
+        };
+        let entry = WaitEntry {
+            object,
+            blocking,
+            timed,
+            since,
+            backtrace,
+        };
+        diag.waiting.replace(entry)
+    })
 }
 
 /// Whether the calling thread holds a lock, as recorded. A thread that holds none

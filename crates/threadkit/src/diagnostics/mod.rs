@@ -26,7 +26,9 @@
 //!   acquisition sites, before it ever deadlocks;
 //! * **stalls**: a watchdog thread reports ([`WarningKind::Stall`], once per stall)
 //!   when every live thread threadkit knows, one of them a non-daemon, has been
-//!   waiting without a timeout for at least [`set_stall_threshold`] (default 1 s);
+//!   waiting without a timeout for at least [`set_stall_threshold`] (default 1 s); a
+//!   binding that waits in short slices (to look for signals) marks them as one wait
+//!   with [`sliced_wait`];
 //! * [`dump`] (and [`dump_on_signal`]) gives a `jstack`-like report of every thread:
 //!   state, locks held and for how long, what it waits for and who holds it; JSON with
 //!   the `json` feature; [`snapshot`] gives the same as data;
@@ -72,6 +74,7 @@ mod order;
 mod record;
 mod report;
 mod signal;
+mod sliced;
 mod snapshot;
 mod stats;
 mod switch;
@@ -89,6 +92,7 @@ pub(crate) use record::ThreadDiag;
 pub(crate) use report::warn;
 pub use report::{Warning, WarningKind, set_warning_callback};
 pub use signal::dump_on_signal;
+pub use sliced::{SlicedWait, sliced_wait};
 pub use snapshot::{HeldLock, ThreadDump, ThreadSnapshot, WaitingOn, dump, snapshot};
 pub use stats::{
     ContentionReport, LockStats, contention, disable_stats, enable_stats, reset_stats,

@@ -27,6 +27,8 @@ pub(crate) struct ThreadDiag {
     pub(crate) held: Vec<HeldEntry>,
     /// What the thread is blocked on, if anything.
     pub(crate) waiting: Option<WaitEntry>,
+    /// While the thread waits in slices (see `sliced.rs`): when the whole wait began.
+    pub(crate) sliced_since: Option<Instant>,
 }
 
 /// One held lock.

@@ -95,14 +95,22 @@ fn stalled() -> Option<(Vec<(u64, u64)>, String)> {
         if !reference.is_alive() {
             continue;
         }
-        let wait = reference.entry.diag().waiting.clone()?;
-        if wait.timed || now.saturating_duration_since(wait.since) < threshold {
+        let (timed, since) = {
+            let diag = reference.entry.diag();
+            match (&diag.waiting, diag.sliced_since) {
+                (Some(wait), _) => (wait.timed, wait.since),
+                // Between two slices of one untimed wait: still in it.
+                (None, Some(since)) => (false, since),
+                (None, None) => return None,
+            }
+        };
+        if timed || now.saturating_duration_since(since) < threshold {
             return None;
         }
         any_non_daemon |= !reference.is_daemon();
         // Which thread, and which wait of it (when it began): the same stall keeps the
         // same signature, so it is reported once.
-        signature.push((reference.ident(), clock::stamp(wait.since)));
+        signature.push((reference.ident(), clock::stamp(since)));
     }
     if !any_non_daemon {
         return None;

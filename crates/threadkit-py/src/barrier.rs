@@ -17,7 +17,7 @@ use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, gc::PyVisit};
 
 use crate::timeout::{self, Timeout};
-use crate::{blocking, errors, repr};
+use crate::{blocking, diagnostics, errors, repr};
 
 /// A barrier for a fixed number of threads, as
 /// `threading.Barrier(parties, action=None, timeout=None)`.
@@ -63,12 +63,16 @@ impl Barrier {
         action: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let py = parties.py();
         let parties: i128 = parties.extract()?;
         let parties = usize::try_from(parties).unwrap_or(0);
         let action = Arc::new(Mutex::new(
             action.filter(|a| !a.is_none()).map(|a| a.clone().unbind()),
         ));
         let mut builder = threadkit::Barrier::builder(parties);
+        if let Some(site) = diagnostics::creation_site(py) {
+            builder = builder.name(&site);
+        }
         if action.lock().is_ok_and(|a| a.is_some()) {
             let action = Arc::clone(&action);
             builder = builder.action(move || run_action(&action));

@@ -19,7 +19,7 @@ use threadkit::ConditionLock;
 use crate::condition_lock::{self, CondLock};
 use crate::rlock::RLock;
 use crate::timeout::{self, Timeout};
-use crate::{blocking, errors};
+use crate::{blocking, diagnostics, errors};
 
 /// A condition variable, as `threading.Condition(lock=None)`.
 ///
@@ -60,7 +60,11 @@ impl Condition {
             None => Bound::new(py, RLock::new(py))?.into_any(),
         };
         let state = State {
-            cond: threadkit::Condition::with_lock(CondLock::new(&lock)),
+            cond: diagnostics::site_named(
+                py,
+                |site| threadkit::Condition::named(site, CondLock::new(&lock)),
+                || threadkit::Condition::with_lock(CondLock::new(&lock)),
+            ),
             lock: lock.unbind(),
             main_waiting: AtomicBool::new(false),
             spare: AtomicBool::new(false),

@@ -48,6 +48,19 @@ pub(crate) fn creation_site(py: Python<'_>) -> Option<String> {
     Some(format!("{file}:{line}"))
 }
 
+/// A primitive named after where Python code creates it (see [`creation_site`]) while
+/// diagnostics are on, made by `named`; otherwise made by `unnamed`.
+pub(crate) fn site_named<T>(
+    py: Python<'_>,
+    named: impl FnOnce(&str) -> T,
+    unnamed: impl FnOnce() -> T,
+) -> T {
+    match creation_site(py) {
+        Some(site) => named(&site),
+        None => unnamed(),
+    }
+}
+
 /// Switches deadlock detection (and the other diagnostics) on for the whole process:
 /// a blocking `acquire()` that would wait forever raises `DeadlockError`.
 #[pyfunction]

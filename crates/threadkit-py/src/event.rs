@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::condition::Condition;
 use crate::lock::Lock;
 use crate::timeout::{self, Timeout};
-use crate::{blocking, repr};
+use crate::{blocking, diagnostics, repr};
 
 /// An event, as `threading.Event()`: a flag that threads can wait for.
 ///
@@ -37,9 +37,13 @@ impl Event {
     // may give its `__init__` other parameters, as with CPython's Python class.
     #[new]
     #[pyo3(signature = (*_args, **_kwargs), text_signature = "()")]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+    fn new(
+        py: Python<'_>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> Self {
         Self {
-            inner: threadkit::Event::new(),
+            inner: diagnostics::site_named(py, threadkit::Event::named, threadkit::Event::new),
             cond: PyOnceLock::new(),
         }
     }

@@ -24,11 +24,13 @@ pub struct Lock {
 impl Lock {
     #[new]
     pub(crate) fn new(py: Python<'_>) -> Self {
-        let inner = match diagnostics::creation_site(py) {
-            Some(site) => threadkit::Lock::named(&site, ()),
-            None => threadkit::Lock::new(()),
-        };
-        Self { inner }
+        Self {
+            inner: diagnostics::site_named(
+                py,
+                |site| threadkit::Lock::named(site, ()),
+                || threadkit::Lock::new(()),
+            ),
+        }
     }
 
     /// Acquire the lock, blocking or not, with an optional timeout; return whether it

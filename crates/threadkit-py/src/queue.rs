@@ -30,7 +30,7 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::queue_storage::{self, Hooks, Order, Storage};
 use crate::timeout::{self, Timeout};
-use crate::{blocking, errors};
+use crate::{blocking, diagnostics, errors};
 
 /// A first-in, first-out queue, as `queue.Queue(maxsize=0)`.
 ///
@@ -121,15 +121,26 @@ impl Queue {
         this.store_maxsize(maxsize)?;
         let bound = this.core_maxsize();
         let overridden = queue_storage::overrides_hooks(slf)?;
+        let site = diagnostics::creation_site(py);
         let inner = if overridden || this.order == Order::Priority {
             // CPython's `__init__` calls `self._init(maxsize)`, which makes `self.queue`.
             slf.call_method1(pyo3::intern!(py, "_init"), (maxsize,))?;
             let hooks = Hooks::new(slf.as_any(), this.order, overridden)?;
-            Inner::Hooked(threadkit::CustomQueue::new(hooks, bound))
+            Inner::Hooked(match &site {
+                Some(site) => threadkit::CustomQueue::named(site, hooks, bound),
+                None => threadkit::CustomQueue::new(hooks, bound),
+            })
         } else if this.order == Order::Lifo {
-            Inner::Lifo(threadkit::LifoQueue::new(bound))
+            Inner::Lifo(match &site {
+                Some(site) => threadkit::LifoQueue::named(site, bound),
+                None => threadkit::LifoQueue::new(bound),
+            })
         } else {
-            let queue = threadkit::Queue::unbounded();
+            // Created unbounded (maxsize 0), so that any maxsize can be set later.
+            let queue = match &site {
+                Some(site) => threadkit::Queue::named(site, 0),
+                None => threadkit::Queue::unbounded(),
+            };
             // Never fails: a queue created unbounded takes any maxsize.
             let _ = queue.set_maxsize(bound);
             Inner::Fifo(Box::new(queue))

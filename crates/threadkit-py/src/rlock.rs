@@ -48,10 +48,11 @@ impl RLock {
     #[new]
     pub(crate) fn new(py: Python<'_>) -> Self {
         Self {
-            inner: match diagnostics::creation_site(py) {
-                Some(site) => threadkit::RLock::named(&site, ()),
-                None => threadkit::RLock::new(()),
-            },
+            inner: diagnostics::site_named(
+                py,
+                |site| threadkit::RLock::named(site, ()),
+                || threadkit::RLock::new(()),
+            ),
             owner: AtomicU64::new(0),
             count: AtomicUsize::new(0),
         }

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::timeout::{self, Timeout};
-use crate::{blocking, errors, repr};
+use crate::{blocking, diagnostics, errors, repr};
 
 /// A counting semaphore, as `threading.Semaphore(value=1)`.
 ///
@@ -44,9 +44,14 @@ impl Semaphore {
     }
 
     #[pyo3(signature = (value = 1))]
-    fn __init__(&self, value: i128) -> PyResult<()> {
+    fn __init__(&self, py: Python<'_>, value: i128) -> PyResult<()> {
         let permits = initial_value(value)?;
-        self.init(Kind::Plain(threadkit::Semaphore::new(permits)), "Semaphore")
+        let semaphore = diagnostics::site_named(
+            py,
+            |site| threadkit::Semaphore::named(site, permits),
+            || threadkit::Semaphore::new(permits),
+        );
+        self.init(Kind::Plain(semaphore), "Semaphore")
     }
 
     /// Take a permit, blocking or not, with an optional timeout (`None`: no timeout);
@@ -144,10 +149,14 @@ impl BoundedSemaphore {
     #[pyo3(signature = (value = 1))]
     fn __init__(slf: &Bound<'_, Self>, value: i128) -> PyResult<()> {
         let permits = initial_value(value)?;
-        slf.as_super().get().init(
-            Kind::Bounded(threadkit::BoundedSemaphore::new(permits)),
-            "BoundedSemaphore",
-        )
+        let semaphore = diagnostics::site_named(
+            slf.py(),
+            |site| threadkit::BoundedSemaphore::named(site, permits),
+            || threadkit::BoundedSemaphore::new(permits),
+        );
+        slf.as_super()
+            .get()
+            .init(Kind::Bounded(semaphore), "BoundedSemaphore")
     }
 
     /// The initial value, which releases may not exceed.

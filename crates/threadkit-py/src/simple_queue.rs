@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::timeout::{self, Timeout};
-use crate::{blocking, errors};
+use crate::{blocking, diagnostics, errors};
 
 /// An unbounded first-in, first-out queue without task tracking, as
 /// `queue.SimpleQueue()`.
@@ -21,9 +21,13 @@ pub struct SimpleQueue {
 #[pymethods]
 impl SimpleQueue {
     #[new]
-    fn new() -> Self {
+    fn new(py: Python<'_>) -> Self {
         Self {
-            inner: threadkit::SimpleQueue::new(),
+            inner: diagnostics::site_named(
+                py,
+                threadkit::SimpleQueue::named,
+                threadkit::SimpleQueue::new,
+            ),
         }
     }
 

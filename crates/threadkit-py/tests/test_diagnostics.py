@@ -153,6 +153,56 @@ def test_dump_names_python_threads_and_who_holds_what(detection):
         waiter.join()
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: threadkit.Event(),
+        lambda: threadkit.Semaphore(0),
+        lambda: threadkit.BoundedSemaphore(1),
+        lambda: threadkit.Barrier(2),
+        lambda: threadkit.Condition(),
+        lambda: threadkit.Queue(),
+        lambda: threadkit.LifoQueue(),
+        lambda: threadkit.PriorityQueue(),
+        lambda: threadkit.SimpleQueue(),
+    ],
+    ids=lambda make: "",
+)
+def test_a_dump_names_every_primitive_after_its_python_line(detection, make):
+    made_at = f"test_diagnostics.py:{make.__code__.co_firstlineno}"
+    primitive = make()
+    if isinstance(primitive, threadkit.BoundedSemaphore):
+        primitive.acquire()  # a release must not go above the initial value
+    wait = {
+        threadkit.Event: lambda: primitive.wait(),
+        threadkit.Semaphore: lambda: primitive.acquire(),
+        threadkit.BoundedSemaphore: lambda: primitive.acquire(),
+        threadkit.Barrier: lambda: primitive.wait(),
+        threadkit.Condition: lambda: primitive.acquire() and primitive.wait(),
+        threadkit.Queue: lambda: primitive.get(),
+        threadkit.LifoQueue: lambda: primitive.get(),
+        threadkit.PriorityQueue: lambda: primitive.get(),
+        threadkit.SimpleQueue: lambda: primitive.get(),
+    }[type(primitive)]
+    waiter = threading.Thread(target=wait, name="waiter")
+    waiter.start()
+    try:
+        eventually(lambda: made_at in threadkit.dump_threads(), f"a wait on {made_at}")
+    finally:
+        if isinstance(primitive, threadkit.Event):
+            primitive.set()
+        elif isinstance(primitive, threadkit.Semaphore):
+            primitive.release()
+        elif isinstance(primitive, threadkit.Barrier):
+            primitive.wait()  # the second party
+        elif isinstance(primitive, threadkit.Condition):
+            with primitive:
+                primitive.notify()
+        else:
+            primitive.put(1)
+        waiter.join()
+
+
 def test_dump_rejects_an_unknown_format():
     with pytest.raises(ValueError):
         threadkit.dump_threads(format="xml")

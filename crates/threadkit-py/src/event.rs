@@ -43,7 +43,7 @@ impl Event {
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> Self {
         Self {
-            inner: diagnostics::site_named(py, threadkit::Event::named, threadkit::Event::new),
+            inner: diagnostics::site_named(py, threadkit::Event::named, || threadkit::Event::new()),
             cond: PyOnceLock::new(),
         }
     }

@@ -23,11 +23,9 @@ impl SimpleQueue {
     #[new]
     fn new(py: Python<'_>) -> Self {
         Self {
-            inner: diagnostics::site_named(
-                py,
-                threadkit::SimpleQueue::named,
-                threadkit::SimpleQueue::new,
-            ),
+            inner: diagnostics::site_named(py, threadkit::SimpleQueue::named, || {
+                threadkit::SimpleQueue::new()
+            }),
         }
     }
 

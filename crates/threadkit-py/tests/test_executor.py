@@ -182,9 +182,11 @@ def test_exit_waits_for_the_tasks():
     program = textwrap.dedent(
         """
         import threadkit
+        main_done = threadkit.Event()
         pool = threadkit.ThreadPoolExecutor(max_workers=1)
-        pool.submit(lambda: (threadkit.Event().wait(0.2), print("task done", flush=True)))
+        pool.submit(lambda: (main_done.wait(), print("task done", flush=True)))
         print("main done", flush=True)
+        main_done.set()  # the task finishes only after the main thread's last line
         """
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)

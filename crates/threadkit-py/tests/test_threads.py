@@ -200,12 +200,14 @@ def test_non_daemon_threads_finish_before_exit():
     program = textwrap.dedent(
         """
         import threadkit
+        main_done = threadkit.Event()
         def work():
-            threadkit.Event().wait(0.2)  # still running when the main thread ends
+            main_done.wait()  # still running when the main thread ends
             print("worker done", flush=True)
         threadkit.Thread(target=work).start()
         threadkit.Thread(target=threadkit.Event().wait, daemon=True).start()
         print("main done", flush=True)
+        main_done.set()
         """
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)

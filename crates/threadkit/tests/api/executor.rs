@@ -178,6 +178,10 @@ fn a_failure_nobody_looked_at_is_reported_once() {
         "not yet: the future may still be read"
     );
     drop(failed);
+    // The report is made by whichever of this thread and the worker lets go last.
+    wait_until("the dropped failure is reported", || {
+        !reports("executor-test: dropped unseen").is_empty()
+    });
     let seen = reports("executor-test: dropped unseen");
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(
@@ -388,6 +392,9 @@ fn wait_first_exception() {
             .unwrap(),
         pool.submit(gated(&gate)).unwrap(),
     ];
+    // The trivial task is done before the wait (its worker may be slower than the
+    // failing one's).
+    futures[0].wait();
     let split = executor::wait(
         &futures,
         Some(Duration::from_secs(10)),
@@ -563,7 +570,9 @@ fn map_stops_at_a_failure_or_a_timeout() {
                 n
             },
             0..4,
-            Duration::from_millis(300),
+            // Item 1 never finishes before the gate opens: the timeout always comes;
+            // item 0 has 2 s to finish before it.
+            Duration::from_secs(2),
         )
         .collect()
     };

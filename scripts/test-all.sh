@@ -55,7 +55,7 @@ python3 -m venv target/py-venv
     python tests/conformance.py
     python -m pytest -q -p no:cacheprovider tests
     cd ../../target  # stubtest leaves a .mypy_cache where it runs
-    python -m mypy.stubtest threadkit._threadkit threadkit.ipc
+    python -m mypy.stubtest threadkit._threadkit threadkit.ipc threadkit._threads threadkit._executor
 )
 
 step "all tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"

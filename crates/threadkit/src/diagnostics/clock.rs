@@ -29,6 +29,17 @@ pub(crate) fn coarse_now() -> Instant {
     epoch() + Duration::from_nanos(NOW.load(Ordering::Relaxed))
 }
 
+/// The coarse time as nanoseconds since the clock's epoch (see [`from_nanos`]).
+#[inline]
+pub(crate) fn coarse_nanos() -> u64 {
+    NOW.load(Ordering::Relaxed)
+}
+
+/// The instant `nanos` nanoseconds after the clock's epoch.
+pub(crate) fn from_nanos(nanos: u64) -> Instant {
+    epoch() + Duration::from_nanos(nanos)
+}
+
 /// `instant` as milliseconds since the clock's epoch (a stable number for comparing
 /// instants, e.g. to tell one wait from the next).
 pub(crate) fn stamp(instant: Instant) -> u64 {

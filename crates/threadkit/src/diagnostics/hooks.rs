@@ -246,21 +246,20 @@ fn block_cold(object: Object, blocking: Blocking, timed: bool) -> Option<Option<
     let backtrace = CAPTURE_BACKTRACES
         .load(Ordering::Relaxed)
         .then(|| Arc::from(std::backtrace::Backtrace::force_capture().to_string()));
+    let mut entry = WaitEntry {
+        object,
+        blocking,
+        timed,
+        since: clock::coarse_now(),
+        backtrace,
+    };
     record::with_current(|record| {
-        let mut diag = record.diag();
         // A slice of a longer wait without a timeout is that wait.
-        let (timed, since) = match super::sliced::start(&diag) {
-            Some(since) => (false, since),
-            None => (timed, clock::coarse_now()),
-        };
-        let entry = WaitEntry {
-            object,
-            blocking,
-            timed,
-            since,
-            backtrace,
-        };
-        diag.waiting.replace(entry)
+        if let Some(since) = super::sliced::start(record) {
+            entry.timed = false;
+            entry.since = since;
+        }
+        record.diag().waiting.replace(entry)
     })
 }
 

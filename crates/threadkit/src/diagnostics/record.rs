@@ -27,8 +27,6 @@ pub(crate) struct ThreadDiag {
     pub(crate) held: Vec<HeldEntry>,
     /// What the thread is blocked on, if anything.
     pub(crate) waiting: Option<WaitEntry>,
-    /// While the thread waits in slices (see `sliced.rs`): when the whole wait began.
-    pub(crate) sliced_since: Option<Instant>,
 }
 
 /// One held lock.
@@ -52,6 +50,10 @@ pub(crate) struct WaitEntry {
 
 /// Runs `f` on the calling thread's record, creating and registering it on first use.
 /// `None` while the thread is being torn down.
+///
+/// Always inlined: it is on every recorded acquire and release, and an out-of-line
+/// copy per caller costs a detection-on acquisition about 15% (measured).
+#[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(&ThreadRecord) -> R) -> Option<R> {
     crate::thread::registry::with_current(|entry| f(entry))
 }

@@ -5,6 +5,7 @@
 //! never be a stall.
 
 use std::marker::PhantomData;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::{clock, record};
@@ -36,13 +37,13 @@ pub fn sliced_wait() -> SlicedWait {
             _not_send: PhantomData,
         };
     }
+    let since = clock::coarse_nanos().saturating_add(1);
     let marked = record::with_current(|record| {
-        let mut diag = record.diag();
-        if diag.sliced_since.is_some() {
-            return false;
+        // Only this thread writes its mark; a mark already set is an outer wait's.
+        record.sliced_since.load(Ordering::Relaxed) == 0 && {
+            record.sliced_since.store(since, Ordering::Relaxed);
+            true
         }
-        diag.sliced_since = Some(clock::coarse_now());
-        true
     });
     SlicedWait {
         marked: marked.unwrap_or(false),
@@ -63,13 +64,15 @@ pub struct SlicedWait {
 impl Drop for SlicedWait {
     fn drop(&mut self) {
         if self.marked {
-            record::with_current(|record| record.diag().sliced_since = None);
+            record::with_current(|record| record.sliced_since.store(0, Ordering::Relaxed));
         }
     }
 }
 
-/// The start of the calling thread's sliced wait, if one is marked (the caller holds
-/// the record's lock).
-pub(crate) fn start(diag: &record::ThreadDiag) -> Option<Instant> {
-    diag.sliced_since
+/// When the sliced wait of the thread of `record` began, if it is in one.
+pub(crate) fn start(record: &record::ThreadRecord) -> Option<Instant> {
+    match record.sliced_since.load(Ordering::Relaxed) {
+        0 => None,
+        since => Some(clock::from_nanos(since - 1)),
+    }
 }

@@ -96,8 +96,9 @@ fn stalled() -> Option<(Vec<(u64, u64)>, String)> {
             continue;
         }
         let (timed, since) = {
+            let sliced = super::sliced::start(&reference.entry);
             let diag = reference.entry.diag();
-            match (&diag.waiting, diag.sliced_since) {
+            match (&diag.waiting, sliced) {
                 (Some(wait), _) => (wait.timed, wait.since),
                 // Between two slices of one untimed wait: still in it.
                 (None, Some(since)) => (false, since),

@@ -46,6 +46,10 @@ pub(crate) struct Entry {
     /// is a plain store where a `Mutex`'s is an atomic swap — the difference between
     /// detection costing 4× and under 3× an uncontended lock (`threadkit bench`).
     diag: DiagLock,
+    /// While the thread waits in slices (see `diagnostics::sliced_wait`): when the
+    /// whole wait began, as the coarse clock's nanoseconds plus one; 0 otherwise.
+    /// Written by the thread itself, read by the stall watchdog.
+    pub(crate) sliced_since: AtomicU64,
     /// The `Local`s holding a value for this thread, to drop at exit.
     locals: Mutex<Vec<Weak<dyn LocalValues>>>,
 }
@@ -72,6 +76,7 @@ impl Entry {
             }),
             finished: Latch::new(),
             diag: DiagLock::new(ThreadDiag::default()),
+            sliced_since: AtomicU64::new(0),
             locals: Mutex::new(Vec::new()),
         }
     }

@@ -280,6 +280,10 @@ pub enum ReleaseError {
     /// belongs to the thread that acquired it.
     #[error("cannot release a lock held by another thread or process")]
     NotOwner,
+    /// This process holds no lease of the semaphore to give back
+    /// ([`Semaphore::return_lease`](crate::Semaphore::return_lease)).
+    #[error("this process holds no lease of the semaphore")]
+    NoLease,
     /// This thread holds the lock through a guard, which alone releases it.
     #[error("lock is held by a guard; drop the guard to release it")]
     HeldByGuard,

@@ -17,10 +17,12 @@
 //! * the core's errors become Python exceptions in the `errors` section at the end of
 //!   this file: the binding's other classes never see them.
 //!
-//! Permits taken from Python are counts, not the core's leases: a
-//! `threadkit_ipc::SemaphorePermit` borrows its semaphore, and a Python object cannot
-//! hold that borrow, so `acquire()` forgets the permit (as Python's `acquire()` without
-//! `with` would in Rust) and `release()` adds one back — `multiprocessing`'s semantics.
+//! A permit taken by `acquire()` is a count, as in `multiprocessing`: the core's
+//! permit is forgotten and `release()` (from any process) adds one back — a consumer
+//! that dies keeps the items it took. A permit taken by a `with` block is a lease of
+//! this process (`SemaphorePermit::keep_lease`, given back by `return_lease` in
+//! `__exit__`): a process killed inside the block gives its permit back, as the core's
+//! guards do.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -447,37 +449,29 @@ impl Semaphore {
         let timeout = timeout.filter(|t| !t.is_none());
         let blocking = timeout::truthy(blocking)?;
         timeout::check_semaphore_args(blocking, timeout)?;
-        if self.take(None, true).map_err(errors::acquire)? {
-            return Ok(true);
-        }
-        if !blocking {
-            return Ok(false);
-        }
-        let deadline = match timeout::semaphore_timeout(timeout)? {
-            Timeout::Now => return Ok(false),
-            later => later.deadline()?,
-        };
-        let waited = blocking::wait(py, deadline, |until| match self.take(until, false) {
-            Ok(true) => Some(Ok(())),
-            Ok(false) => None,
-            Err(error) => Some(Err(error)),
-        })?;
-        match waited {
-            Some(Ok(())) => Ok(true),
-            Some(Err(error)) => Err(errors::acquire(error)),
-            None => Ok(false),
-        }
+        self.acquire_as(py, blocking, timeout, Hold::Count)
     }
 
-    /// `acquire()`, for `with`.
+    /// Take a permit for the `with` block: a lease of this process, given back by
+    /// `__exit__`, or when the process dies inside the block.
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
-        self.acquire(py, None, None)
+        self.acquire_as(py, true, None, Hold::Lease)
     }
 
-    /// `release()`, at the end of `with`.
+    /// Give the `with` block's permit back.
     #[pyo3(signature = (*_args))]
     fn __exit__(&self, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
-        self.release_n(1)
+        let returned = match &self.inner {
+            SemaphoreKind::Plain(semaphore) => semaphore.return_lease(),
+            SemaphoreKind::Bounded(semaphore) => semaphore.return_lease(),
+        };
+        match returned {
+            Ok(()) => Ok(()),
+            // Not this process's lease (a `with` block entered before a `fork`, left in
+            // the child): a plain release, as `multiprocessing` does.
+            Err(ReleaseError::NoLease) => self.release_n(1),
+            Err(error) => Err(errors::release(error)),
+        }
     }
 
     /// Give back `n` permits, waking up to `n` waiting threads in any process.
@@ -531,10 +525,50 @@ impl Semaphore {
     }
 }
 
+/// How a permit taken from Python is held (see the module docs).
+#[derive(Clone, Copy)]
+enum Hold {
+    /// `acquire()`: a count, given back by `release()` from any process.
+    Count,
+    /// A `with` block: a lease of this process, given back by `__exit__`.
+    Lease,
+}
+
 impl Semaphore {
-    /// Takes a permit, as a count (see the module docs), until `until` (`None`:
-    /// forever); `now` only tries. `Ok(false)`: none came in time.
-    fn take(&self, until: Option<Instant>, now: bool) -> Result<bool, AcquireError> {
+    /// `acquire(blocking, timeout)` (arguments already read), holding the permit as
+    /// `hold` says.
+    fn acquire_as(
+        &self,
+        py: Python<'_>,
+        blocking: bool,
+        timeout: Option<&Bound<'_, PyAny>>,
+        hold: Hold,
+    ) -> PyResult<bool> {
+        if self.take(None, true, hold).map_err(errors::acquire)? {
+            return Ok(true);
+        }
+        if !blocking {
+            return Ok(false);
+        }
+        let deadline = match timeout::semaphore_timeout(timeout)? {
+            Timeout::Now => return Ok(false),
+            later => later.deadline()?,
+        };
+        let waited = blocking::wait(py, deadline, |until| match self.take(until, false, hold) {
+            Ok(true) => Some(Ok(())),
+            Ok(false) => None,
+            Err(error) => Some(Err(error)),
+        })?;
+        match waited {
+            Some(Ok(())) => Ok(true),
+            Some(Err(error)) => Err(errors::acquire(error)),
+            None => Ok(false),
+        }
+    }
+
+    /// Takes a permit, held as `hold` says, until `until` (`None`: forever); `now`
+    /// only tries. `Ok(false)`: none came in time.
+    fn take(&self, until: Option<Instant>, now: bool, hold: Hold) -> Result<bool, AcquireError> {
         macro_rules! take {
             ($semaphore:expr) => {
                 match (now, until) {
@@ -542,7 +576,10 @@ impl Semaphore {
                     (false, None) => $semaphore.acquire(),
                     (false, Some(until)) => $semaphore.acquire_deadline(until),
                 }
-                .map(threadkit_ipc::SemaphorePermit::forget)
+                .map(|permit| match hold {
+                    Hold::Count => permit.forget(),
+                    Hold::Lease => permit.keep_lease(),
+                })
             };
         }
         let taken = match &self.inner {

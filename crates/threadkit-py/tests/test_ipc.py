@@ -72,6 +72,14 @@ def hold_until_killed(lock, held, never):
     never.wait()
 
 
+def hold_permits_until_killed(semaphore, held, never):
+    # One permit inside a `with` block (a lease), one taken by acquire() (a count).
+    semaphore.acquire()
+    with semaphore:
+        held.set()
+        never.wait()
+
+
 def set_event(event):
     event.set()
 
@@ -297,6 +305,51 @@ def test_semaphores(names):
     with pytest.raises(ValueError, match="released too many times"):
         bounded.release()
     assert "value=2/2" in repr(bounded)
+
+
+def test_a_with_block_permit_of_a_killed_process_comes_back(names):
+    # A permit taken by `with` is a lease: the process's death gives it back. One taken
+    # by acquire() is a count, as in multiprocessing: it stays taken.
+    semaphore = ipc.Semaphore(names("sem"), 2)
+    held = ipc.Event(names("held"), create=True)
+    never = ipc.Event(names("never"), create=True)
+    child = SPAWN.Process(target=hold_permits_until_killed, args=(semaphore, held, never))
+    child.start()
+    assert held.wait(LONG)
+    assert semaphore.get_value() == 0
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(LONG)
+    assert child.exitcode == -signal.SIGKILL
+    # An acquirer that finds no permit looks for dead holders first.
+    assert semaphore.acquire(timeout=LONG)
+    assert semaphore.get_value() == 0, "only the leased permit came back"
+    semaphore.release()
+
+
+def test_with_blocks_nest_and_mix_with_counts(names):
+    semaphore = ipc.BoundedSemaphore(names("bounded"), 3)
+    with semaphore:
+        with semaphore:
+            assert semaphore.acquire()
+            assert semaphore.get_value() == 0
+            semaphore.release()
+        assert semaphore.get_value() == 2
+    assert semaphore.get_value() == 3
+    # Every permit of a bounded semaphore back: one more release is refused.
+    with pytest.raises(ValueError, match="released too many times"):
+        semaphore.release()
+
+
+def test_a_with_block_left_in_a_forked_child_releases_as_a_count(names):
+    semaphore = ipc.Semaphore(names("sem"), 1)
+    semaphore.__enter__()  # the parent's lease
+    child = FORK.Process(target=semaphore.__exit__, args=(None, None, None))
+    child.start()
+    join(child)
+    # The child held no lease: its exit released a count, as multiprocessing would.
+    assert semaphore.get_value() == 1
+    semaphore.__exit__(None, None, None)
+    assert semaphore.get_value() == 2
 
 
 def test_bad_names_and_missing_or_taken_names(names):

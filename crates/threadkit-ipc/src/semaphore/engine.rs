@@ -222,6 +222,32 @@ impl SemaphoreBody {
         self.free_if_idle(me, hint);
     }
 
+    /// Gives back a lease of this process taken by a guard that was kept
+    /// ([`SemaphorePermit::keep_lease`](super::SemaphorePermit::keep_lease)): as
+    /// [`give_back`](Self::give_back), but an error if this process holds no lease.
+    pub(crate) fn return_lease(&self, hint: &AtomicUsize) -> Result<(), ReleaseError> {
+        let mut held = self.lock().map_err(ReleaseError::Internal)?;
+        let me = process::current_process();
+        let slot = self.find(me, hint).ok_or(ReleaseError::NoLease)?;
+        let record = &self.slots[slot];
+        let leases = record.held.load(Ordering::Relaxed);
+        if leases == 0 {
+            return Err(ReleaseError::NoLease);
+        }
+        let available = self.available.load(Ordering::Relaxed);
+        self.begin(slot);
+        record.held.store(leases - 1, Ordering::Relaxed);
+        if available < self.bound.load(Ordering::Relaxed) {
+            self.available.store(available + 1, Ordering::Relaxed);
+            if self.waiters.load(Ordering::Relaxed) > 0 {
+                held.wake = held.wake.max(1);
+            }
+        }
+        self.commit();
+        self.free_if_idle(me, hint);
+        Ok(())
+    }
+
     /// Turns a lease of this process into a consumed permit (Python-style code will
     /// `release` it later, maybe from another process).
     pub(crate) fn forget_lease(&self, hint: &AtomicUsize) {

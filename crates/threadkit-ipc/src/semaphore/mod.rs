@@ -38,7 +38,9 @@ pub use crate::sys::layout::MAX_HOLDERS;
 /// or its pid now names a process with another start time. Permits turned into plain
 /// counts by [`SemaphorePermit::forget`] (Python's `acquire()` without `with`) are not
 /// leases: like `multiprocessing`'s, they come back only by `release`, from any
-/// process — a consumer that dies keeps the items it took.
+/// process — a consumer that dies keeps the items it took. A guard turned into
+/// [`SemaphorePermit::keep_lease`] stays a lease without a guard, given back by
+/// [`return_lease`](Self::return_lease) (how Python's `with` block holds its permit).
 ///
 /// Every operation takes the semaphore's internal robust mutex for a moment, since the
 /// count and the lease records change together; if a process dies in the middle of an
@@ -372,6 +374,19 @@ macro_rules! semaphore_api {
                 self.inner.recover()
             }
 
+            /// Gives back one permit leased by this process whose guard was kept with
+            /// [`SemaphorePermit::keep_lease`] (Python's `with` block across
+            /// `__enter__` and `__exit__`): the lease ends, the permit is available
+            /// again.
+            ///
+            /// # Errors
+            ///
+            /// [`ReleaseError::NoLease`] if this process holds no lease (nothing
+            /// changes); [`ReleaseError::Internal`] if the internal lock fails.
+            pub fn return_lease(&self) -> Result<(), ReleaseError> {
+                self.inner.shared.body().return_lease(&self.inner.local.hint)
+            }
+
             #[doc = concat!("The ", $what, "'s name (without a leading `/`).")]
             pub fn name(&self) -> &str {
                 self.inner.shared.name()
@@ -449,6 +464,16 @@ impl SemaphorePermit<'_> {
                 .body()
                 .forget_lease(&self.inner.local.hint);
         }
+        std::mem::forget(self);
+    }
+}
+
+impl SemaphorePermit<'_> {
+    /// Drops the guard but keeps the permit leased to this process, for code that
+    /// gives it back later from this process with `return_lease` (Python's `with`
+    /// block, whose `__exit__` is a separate call). If this process dies first, the
+    /// permit is recovered like any lease.
+    pub fn keep_lease(self) {
         std::mem::forget(self);
     }
 }

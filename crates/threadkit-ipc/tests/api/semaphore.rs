@@ -229,3 +229,28 @@ fn permits_of_a_full_table_of_killed_processes_all_come_back() {
     drop(permit);
     assert_eq!(semaphore.available_permits(), 300);
 }
+
+#[test]
+fn a_kept_lease_is_returned_by_this_process_only() {
+    let name = TestName::new("kept-lease");
+    let semaphore = Semaphore::create(&name, 2).unwrap();
+    assert_eq!(semaphore.return_lease(), Err(ReleaseError::NoLease));
+    semaphore.acquire().unwrap().keep_lease();
+    semaphore.acquire().unwrap().forget();
+    assert_eq!(semaphore.available_permits(), 0);
+    semaphore.return_lease().unwrap();
+    assert_eq!(semaphore.available_permits(), 1);
+    // The forgotten permit is a count, not a lease: only `release` gives it back.
+    assert_eq!(semaphore.return_lease(), Err(ReleaseError::NoLease));
+    assert_eq!(semaphore.available_permits(), 1);
+    semaphore.release(1).unwrap();
+    assert_eq!(semaphore.available_permits(), 2);
+
+    let bounded_name = TestName::new("kept-lease-bounded");
+    let bounded = BoundedSemaphore::create(&bounded_name, 1).unwrap();
+    bounded.acquire().unwrap().keep_lease();
+    assert_eq!(bounded.try_acquire().unwrap_err(), AcquireError::WouldBlock);
+    bounded.return_lease().unwrap();
+    assert_eq!(bounded.available_permits(), 1);
+    assert_eq!(bounded.return_lease(), Err(ReleaseError::NoLease));
+}

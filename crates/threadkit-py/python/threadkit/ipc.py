@@ -42,8 +42,10 @@ Differences from ``threading`` and ``multiprocessing``:
   ``RuntimeError``, and a blocking ``acquire()`` by its holder raises
   ``threadkit.DeadlockError`` instead of hanging (``acquire(blocking=False)`` returns
   ``False``);
-* permits taken from Python are counts, as in ``multiprocessing``: a process that dies
-  holding one does not give it back;
+* a permit taken by ``acquire()`` is a count, as in ``multiprocessing``: a process that
+  dies holding one does not give it back (a consumer that dies keeps what it took); a
+  permit taken by a ``with`` block is a lease of the process, given back at the end of
+  the block — or when the process dies inside it;
 * a plain and a bounded semaphore are different kinds of objects.
 
 Errors: a bad name or mode is a ``ValueError`` (with the message of threadkit's core); a

@@ -421,11 +421,10 @@ fn consistent_order_never_reports() {
     );
 }
 
-#[test]
-fn the_watchdog_reports_a_stall_once() {
-    let session = Session::start();
-    diagnostics::set_stall_threshold(Duration::from_millis(100));
-    let never = Arc::new(Event::named("never set"));
+/// Sets the stall threshold and counts the stalls reported from now on: an event set
+/// at the first, and the count.
+fn count_stalls_after(threshold: Duration) -> (Arc<Event>, Arc<AtomicUsize>) {
+    diagnostics::set_stall_threshold(threshold);
     let noticed = Arc::new(Event::named("stall noticed"));
     let stalls = Arc::new(AtomicUsize::new(0));
     {
@@ -437,6 +436,14 @@ fn the_watchdog_reports_a_stall_once() {
             }
         }));
     }
+    (noticed, stalls)
+}
+
+#[test]
+fn the_watchdog_reports_a_stall_once() {
+    let session = Session::start();
+    let never = Arc::new(Event::named("never set"));
+    let (noticed, stalls) = count_stalls_after(Duration::from_millis(100));
     let waiter_event = Arc::clone(&never);
     // The test harness's threads are dummy threads, daemons as in Python, and so
     // would be what they spawn: a stall needs a non-daemon thread stuck.
@@ -458,19 +465,8 @@ fn the_watchdog_reports_a_stall_once() {
 #[test]
 fn a_wait_taken_in_slices_is_one_wait_for_the_watchdog() {
     let session = Session::start();
-    diagnostics::set_stall_threshold(Duration::from_millis(100));
     let never = Arc::new(Event::named("never set"));
-    let noticed = Arc::new(Event::named("stall noticed"));
-    let stalls = Arc::new(AtomicUsize::new(0));
-    {
-        let (noticed, stalls) = (Arc::clone(&noticed), Arc::clone(&stalls));
-        diagnostics::set_warning_callback(Some(move |warning: &Warning| {
-            if warning.kind == WarningKind::Stall {
-                stalls.fetch_add(1, Ordering::SeqCst);
-                noticed.set();
-            }
-        }));
-    }
+    let (noticed, stalls) = count_stalls_after(Duration::from_millis(100));
     let waiter_event = Arc::clone(&never);
     // Waits without a timeout, in 5 ms slices (as the Python binding's main thread
     // does, to look for Ctrl-C): each slice alone is a short timed wait.

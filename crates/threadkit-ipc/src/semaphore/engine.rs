@@ -195,36 +195,15 @@ impl SemaphoreBody {
     }
 
     /// Gives back a lease of this process (a permit guard's drop). A bounded semaphore
-    /// already released up to its bound by hand keeps its count at the bound.
+    /// already released up to its bound by hand keeps its count at the bound. A drop has
+    /// no one to tell of a failure (the internal lock unusable): the lease then stays.
     pub(crate) fn give_back(&self, hint: &AtomicUsize) {
-        let Ok(mut held) = self.lock() else {
-            return;
-        };
-        let me = process::current_process();
-        let Some(slot) = self.find(me, hint) else {
-            return;
-        };
-        let record = &self.slots[slot];
-        let leases = record.held.load(Ordering::Relaxed);
-        if leases == 0 {
-            return;
-        }
-        let available = self.available.load(Ordering::Relaxed);
-        self.begin(slot);
-        record.held.store(leases - 1, Ordering::Relaxed);
-        if available < self.bound.load(Ordering::Relaxed) {
-            self.available.store(available + 1, Ordering::Relaxed);
-            if self.waiters.load(Ordering::Relaxed) > 0 {
-                held.wake = held.wake.max(1);
-            }
-        }
-        self.commit();
-        self.free_if_idle(me, hint);
+        let _ = self.return_lease(hint);
     }
 
     /// Gives back a lease of this process taken by a guard that was kept
-    /// ([`SemaphorePermit::keep_lease`](super::SemaphorePermit::keep_lease)): as
-    /// [`give_back`](Self::give_back), but an error if this process holds no lease.
+    /// ([`SemaphorePermit::keep_lease`](super::SemaphorePermit::keep_lease)), or by a
+    /// guard being dropped; an error if this process holds no lease.
     pub(crate) fn return_lease(&self, hint: &AtomicUsize) -> Result<(), ReleaseError> {
         let mut held = self.lock().map_err(ReleaseError::Internal)?;
         let me = process::current_process();

@@ -208,31 +208,24 @@ impl<T: bytemuck::AnyBitPattern + Send> LockHandle<T> {
     /// owner died.
     #[inline]
     pub(crate) fn lock_detached(&self, deadline: Option<Instant>) -> Result<bool, AcquireError> {
-        if self.priority_inheritance {
-            let guard = self.pi_lock(deadline)?;
-            let owner_died = guard.owner_died();
-            guard.detach();
-            return Ok(owner_died);
-        }
-        let me = self.me()?;
-        match self
-            .word()
-            .compare_exchange(0, me | DETACHED, Ordering::Acquire, Ordering::Relaxed)
-        {
-            Ok(_) => Ok(false),
-            Err(_) => {
-                let owner_died = self.lock_slow(me, deadline)?;
-                self.detach(me);
-                Ok(owner_died)
-            }
-        }
+        self.hold_detached(Some(deadline))
     }
 
     /// Takes a guard-less hold if the lock is free right now (or its holder died).
     #[inline]
     pub(crate) fn try_lock_detached(&self) -> Result<bool, AcquireError> {
+        self.hold_detached(None)
+    }
+
+    /// A guard-less hold: waiting until `wait`'s deadline (`Some(None)`: no limit), or
+    /// only trying (`None`). Returns whether the previous owner died.
+    #[inline]
+    fn hold_detached(&self, wait: Option<Option<Instant>>) -> Result<bool, AcquireError> {
         if self.priority_inheritance {
-            let guard = self.pi_try_lock()?;
+            let guard = match wait {
+                Some(deadline) => self.pi_lock(deadline)?,
+                None => self.pi_try_lock()?,
+            };
             let owner_died = guard.owner_died();
             guard.detach();
             return Ok(owner_died);
@@ -244,7 +237,10 @@ impl<T: bytemuck::AnyBitPattern + Send> LockHandle<T> {
         {
             Ok(_) => Ok(false),
             Err(word) => {
-                let owner_died = self.try_lock_slow(me, word)?;
+                let owner_died = match wait {
+                    Some(deadline) => self.lock_slow(me, deadline)?,
+                    None => self.try_lock_slow(me, word)?,
+                };
                 self.detach(me);
                 Ok(owner_died)
             }
